@@ -1,0 +1,41 @@
+"""BM25 over chunk texts (bm25s), with one tokenizer for indexing and querying."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+
+def build_bm25(texts: list[str]):
+    """A BM25 index over texts, or None for an empty corpus."""
+    import bm25s
+
+    if not texts:
+        return None
+    retriever = bm25s.BM25()
+    retriever.index(tokenize(texts), show_progress=False)
+    return retriever
+
+
+def bm25_scores(retriever, query: str) -> np.ndarray | None:
+    """Scores of every indexed text for query; None when no query term is in the vocabulary."""
+    if retriever is None:
+        return None
+    vocab = retriever.vocab_dict
+    terms = [t for t in tokenize([query])[0] if t in vocab]
+    if not terms:
+        return None
+    return np.asarray(retriever.get_scores(terms), dtype="float32")

@@ -1,0 +1,1 @@
+"""Grounded answers and summaries from a local language model, over retrieval's passages."""

@@ -1,0 +1,250 @@
+"""Grounded question answering: retrieve, gate, generate with citations, and check every sentence."""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.records import Hit, SearchResult
+from retrieval.search import SearchFilters
+from retrieval.sentences import split_sentences
+
+from . import prompts
+from .llm import LocalLLM
+from .records import Answer, AnswerSentence, Passage
+from .settings import AnswerSettings
+from .verify import check_support, content_terms, name_in, names, number_in, numbers
+
+NOT_IN_ARTICLES = "The articles don't say."
+_CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
+_CITE_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+[^\]]*\]\s*)+)")
+_GENERIC_NAMES = {"Ofsted", "Council", "Children", "Services", "Social", "Inspectors", "Inspection"}
+
+
+class Retriever(Protocol):
+    """What the answerer needs from retrieval (and nothing more)."""
+
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> SearchResult: ...
+
+
+class SentenceEncoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class AskEvent:
+    """A step of a streamed answer: 'passages', 'token', 'sentence' or 'answer'."""
+
+    kind: str
+    data: object
+
+
+def heading(p: Passage) -> str:
+    bits = [p.title]
+    if p.date:
+        bits.append(p.date)
+    return " — ".join(bits)
+
+
+def trim_passage(hit: Hit, doc_text: str | None, question: str, qvec: np.ndarray | None,
+                 encoder: SentenceEncoder | None, budget: int) -> tuple[str, int, int]:
+    """The chunk's most question-relevant run of sentences within budget characters, with its original span."""
+    text = hit.chunk.text
+    if len(text) <= budget:
+        return text, hit.chunk.start, hit.chunk.end
+    spans = split_sentences(text)
+    sents = [text[s:e] for s, e in spans]
+    qterms = content_terms(question)
+    lex = np.array([len(qterms & content_terms(s)) / (len(qterms) or 1) for s in sents])
+    if encoder is not None and qvec is not None:
+        dense = encoder.encode(sents) @ qvec
+    else:
+        dense = np.zeros(len(sents))
+    score = dense + lex
+    keep = {int(np.argmax(score))}
+    used = len(sents[next(iter(keep))])
+    for i in np.argsort(-score):
+        i = int(i)
+        if i in keep:
+            continue
+        if used + len(sents[i]) + 1 > budget:
+            continue
+        keep.add(i)
+        used += len(sents[i]) + 1
+    chosen = sorted(keep)
+    out, prev = [], None
+    for i in chosen:
+        if prev is not None and i != prev + 1:
+            out.append("…")
+        out.append(sents[i])
+        prev = i
+    first, last = sents[chosen[0]], sents[chosen[-1]]
+    start, end = hit.chunk.start, hit.chunk.end
+    if doc_text:
+        a = doc_text.find(first[:60], hit.chunk.start, hit.chunk.end + 1)
+        b = doc_text.find(last[-60:], hit.chunk.start, hit.chunk.end + 1)
+        if a >= 0:
+            start = a
+        if b >= 0:
+            end = b + len(last[-60:])
+    return " ".join(out), start, end
+
+
+def question_gaps(question: str, passages: list[Passage]) -> list[str]:
+    """Years, numbers and names the question asks about that no passage (or its date) mentions."""
+    evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages)
+    gaps = [n for n in numbers(question) if not number_in(n, evidence)]
+    for name in names(question):
+        parts = [w for w in name.split() if w not in _GENERIC_NAMES]
+        if parts and not name_in(" ".join(parts), evidence):
+            gaps.append(name)
+    return gaps
+
+
+def parse_sentence(raw: str) -> tuple[str, list[int]]:
+    """Split a generated sentence into its text and cited passage numbers."""
+    cites: list[int] = []
+    for m in _CITE.finditer(raw):
+        cites.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
+    text = _CITE.sub("", raw).strip()
+    text = re.sub(r"\s+([.,;:])", r"\1", text)
+    return text, list(dict.fromkeys(cites))
+
+
+def check_sentence(raw: str, passages: list[Passage], min_support: float) -> AnswerSentence:
+    """Keep a sentence only if its cited passages contain its numbers, names and most of its words."""
+    text, cites = parse_sentence(raw)
+    by_n = {p.n: p for p in passages}
+    valid = [c for c in cites if c in by_n]
+    note = ""
+    if not valid:
+        best = max(passages, key=lambda p: check_support(text, p.text).coverage, default=None)
+        if best is None:
+            return AnswerSentence(text, [], False, 0.0, "no passage to cite")
+        valid, note = [best.n], "citation added by the checker"
+    source = " ".join(f"{by_n[c].title} {by_n[c].date or ''} {by_n[c].text}" for c in valid)
+    chk = check_support(text, source)
+    if chk.missing_numbers:
+        return AnswerSentence(text, valid, False, chk.coverage, f"numbers not in the cited passages: {', '.join(chk.missing_numbers)}")
+    if chk.missing_names:
+        return AnswerSentence(text, valid, False, chk.coverage, f"names not in the cited passages: {', '.join(chk.missing_names)}")
+    need = min_support if not note else max(min_support, 0.7)
+    if chk.coverage < need:
+        return AnswerSentence(text, valid, False, chk.coverage, f"only {chk.coverage:.0%} of its words are in the cited passages")
+    if valid != cites and not note:
+        note = "citation to a passage that does not exist was removed"
+    return AnswerSentence(text, valid, True, chk.coverage, note)
+
+
+def render(sentences: list[AnswerSentence]) -> str:
+    return " ".join(s.text + "".join(f" [{c}]" for c in s.citations) for s in sentences)
+
+
+class Answerer:
+    """Answers questions from retrieved passages with a local model; never from the model's memory."""
+
+    def __init__(self, retriever: Retriever, llm: LocalLLM, settings: AnswerSettings,
+                 encoder: SentenceEncoder | None = None, doc_text=None) -> None:
+        self.retriever = retriever
+        self.llm = llm
+        self.settings = settings
+        self.encoder = encoder
+        self.doc_text = doc_text or (lambda doc_id: None)
+
+    def passages_for(self, question: str, result: SearchResult) -> list[Passage]:
+        qvec = self.encoder.encode([question])[0] if self.encoder is not None else None
+        out = []
+        for i, h in enumerate(result.hits[: self.settings.passages], 1):
+            text, start, end = trim_passage(h, self.doc_text(h.chunk.doc_id), question, qvec, self.encoder,
+                                            self.settings.passage_chars)
+            out.append(Passage(i, h.chunk.doc_id, h.chunk.id, h.title, text, start, end, h.date, h.source,
+                               list(h.chunk.councils)))
+        return out
+
+    def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
+        answer = None
+        for ev in self.ask_stream(question, filters):
+            if ev.kind == "answer":
+                answer = ev.data
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
+        """Events as the answer forms: passages, raw tokens, checked sentences, then the final Answer."""
+        t0 = time.perf_counter()
+        question = question.strip()
+        result = self.retriever.search(question, k=max(self.settings.passages, 5), filters=filters)
+        t_search = time.perf_counter() - t0
+        if result.missing_councils and not result.hits:
+            names_ = ", ".join(result.missing_councils)
+            yield AskEvent("answer", Answer(question, "council_not_covered",
+                           f"The articles don't cover {names_}, so they can't answer this.",
+                           missing=result.missing_councils, timings={"search_s": t_search, "total_s": t_search}))
+            return
+        if not result.hits:
+            yield AskEvent("answer", Answer(question, "not_in_articles", NOT_IN_ARTICLES + " No passage matched the question.",
+                           timings={"search_s": t_search, "total_s": t_search}))
+            return
+        passages = self.passages_for(question, result)
+        yield AskEvent("passages", passages)
+        pairs = [(heading(p), p.text) for p in passages]
+        gaps = question_gaps(question, passages)
+        timings = {"search_s": t_search}
+        if gaps:
+            timings["total_s"] = time.perf_counter() - t0
+            yield AskEvent("answer", Answer(question, "not_in_articles",
+                           f"{NOT_IN_ARTICLES} The closest passages do not mention {', '.join(gaps)}.",
+                           passages=passages, missing=gaps, timings=timings))
+            return
+        p_yes = self.llm.yes_probability(prompts.gate_prompt(pairs, question))
+        timings["gate_s"] = time.perf_counter() - t0 - t_search
+        if p_yes < self.settings.answerable_threshold:
+            timings["total_s"] = time.perf_counter() - t0
+            yield AskEvent("answer", Answer(question, "not_in_articles",
+                           f"{NOT_IN_ARTICLES} The closest passages found are shown below.",
+                           passages=passages, p_answerable=p_yes, timings=timings,
+                           prompt_tokens=self.llm.last.prompt_tokens))
+            return
+        kept: list[AnswerSentence] = []
+        dropped: list[AnswerSentence] = []
+        buf = ""
+        first_token = None
+
+        def settle(final: bool) -> Iterator[AskEvent]:
+            nonlocal buf
+            buf = _CITE_AFTER_STOP.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", buf)
+            spans = split_sentences(buf)
+            done = spans if final else spans[:-1]
+            # a sentence is complete only once its citation (if any) has arrived
+            for s, e in done:
+                raw = buf[s:e]
+                if not raw.strip() or not re.search(r"\w", raw):
+                    continue
+                sent = check_sentence(raw, passages, self.settings.min_support)
+                (kept if sent.supported else dropped).append(sent)
+                yield AskEvent("sentence", sent)
+            if done:
+                buf = buf[done[-1][1]:] if not final else ""
+
+        for tok in self.llm.stream(prompts.answer_prompt(pairs, question), self.llm.settings.max_answer_tokens,
+                                   stop=["<|im_end|>", "\n\n\n"]):
+            if first_token is None:
+                first_token = time.perf_counter() - t0
+            buf += tok
+            yield AskEvent("token", tok)
+            if re.search(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]", buf) or "\n" in buf:
+                yield from settle(False)
+        yield from settle(True)
+        timings.update(first_token_s=first_token or 0.0, total_s=time.perf_counter() - t0)
+        stats = self.llm.last
+        if not kept:
+            yield AskEvent("answer", Answer(question, "not_in_articles",
+                           f"{NOT_IN_ARTICLES} The closest passages found are shown below.", dropped=dropped,
+                           passages=passages, p_answerable=p_yes, timings=timings, prompt_tokens=stats.prompt_tokens))
+            return
+        yield AskEvent("answer", Answer(question, "answered", render(kept), kept, dropped, passages, p_yes,
+                                        timings=timings, prompt_tokens=stats.prompt_tokens))

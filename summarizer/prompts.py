@@ -1,0 +1,50 @@
+"""Prompt templates (Qwen chat format). The system text comes first and never changes, so its KV cache is reused."""
+from __future__ import annotations
+
+PROMPT_VERSION = "ask-1"
+
+SYSTEM = (
+    "You are a careful analyst of Ofsted inspections of English councils' children's services. "
+    "You answer questions using only the numbered passages you are given, never your own knowledge. "
+    "Passages are from news articles and inspection reports."
+)
+
+
+def _chat(user: str) -> str:
+    return f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def passages_block(passages: list[tuple[str, str]]) -> str:
+    """Numbered passages: (heading, text) pairs -> '[n] heading: text' lines."""
+    return "\n\n".join(f"[{i}] {head}: {text}" for i, (head, text) in enumerate(passages, 1))
+
+
+def question_head(passages: list[tuple[str, str]], question: str) -> str:
+    """The shared beginning of the gate and answer prompts (their common prefix is evaluated once)."""
+    return f"Passages:\n{passages_block(passages)}\n\nQuestion: {question.strip()}\n"
+
+
+def gate_prompt(passages: list[tuple[str, str]], question: str) -> str:
+    """Yes/no: do the passages state the answer?"""
+    return _chat(
+        question_head(passages, question)
+        + "Is the answer to this question stated in the passages? Answer yes or no."
+    )
+
+
+def answer_prompt(passages: list[tuple[str, str]], question: str) -> str:
+    """Ask for a short answer whose every sentence cites its passage."""
+    return _chat(
+        question_head(passages, question)
+        + "Answer in 1 to 4 short sentences using only facts stated in the passages. "
+        "End every sentence with the number of the passage it comes from, like [1] or [2]. "
+        "Say who said or found each thing (Ofsted, inspectors, the council) as the passage does."
+    )
+
+
+def support_prompt(claim: str, source: str) -> str:
+    """Yes/no: is the claim supported by the source text? (the faithfulness judge)"""
+    return _chat(
+        f"Source:\n{source.strip()}\n\nClaim: {claim.strip()}\n"
+        "Is every part of the claim supported by the source? Answer yes or no."
+    )

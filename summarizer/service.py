@@ -1,0 +1,108 @@
+"""The service every front end calls (CLI, web UI, eval): one code path for ingest, search and ask."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+
+from retrieval.embedding import Embedder, shared_embedder
+from retrieval.pipeline import Ingestor, IngestReport, Progress
+from retrieval.records import SearchResult
+from retrieval.search import HybridRetriever, SearchFilters
+from retrieval.store import IndexStore, StoredDocument
+
+from .answer import Answerer, AskEvent
+from .llm import LocalLLM
+from .records import Answer
+from .settings import Settings
+
+_LLMS: dict[tuple, LocalLLM] = {}
+_LLMS_LOCK = threading.Lock()
+
+
+def shared_llm(settings: Settings) -> LocalLLM:
+    """One loaded model per process and model configuration."""
+    m = settings.model
+    key = (m.model_path, m.model_id, m.n_ctx, m.n_threads)
+    with _LLMS_LOCK:
+        if key not in _LLMS:
+            _LLMS[key] = LocalLLM(m)
+        return _LLMS[key]
+
+
+class BriefService:
+    """Owns the index, the embedder and the model for one index directory; reloads after writes."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 llm: LocalLLM | None = None) -> None:
+        self.settings = settings or Settings()
+        self.embedder = embedder or shared_embedder()
+        self._llm = llm
+        self._retriever: HybridRetriever | None = None
+        self._loaded_from: str | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def index_dir(self) -> Path:
+        return Path(self.settings.retrieval.index_dir)
+
+    @property
+    def llm(self) -> LocalLLM:
+        if self._llm is None:
+            self._llm = shared_llm(self.settings)
+        return self._llm
+
+    @cached_property
+    def store(self) -> IndexStore:
+        return IndexStore(self.index_dir)
+
+    # --- index -------------------------------------------------------------------------------------
+    def ingest(self, paths: list[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+        with self._lock:
+            report = Ingestor(self.settings.retrieval, self.embedder).ingest(paths, rebuild=rebuild, progress=progress)
+            self._retriever = None
+            return report
+
+    def remove(self, doc_ids: list[str]) -> IngestReport:
+        with self._lock:
+            report = Ingestor(self.settings.retrieval, self.embedder).remove(doc_ids)
+            self._retriever = None
+            return report
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The loaded index, reloaded when another process has written a newer snapshot."""
+        with self._lock:
+            current = (self.index_dir / "CURRENT").read_text().strip() if self.store.exists() else None
+            if self._retriever is None or current != self._loaded_from:
+                snap, index, bm25 = self.store.load(self.embedder.model_id, self.embedder.dim)
+                self._retriever = HybridRetriever(snap, index, bm25, self.embedder, self.settings.retrieval)
+                self._loaded_from = current
+            return self._retriever
+
+    def documents(self) -> list[StoredDocument]:
+        return sorted(self.retriever.snap.documents.values(), key=lambda d: d.id)
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        return self.retriever.snap.documents.get(doc_id)
+
+    def stats(self) -> dict:
+        r = self.retriever
+        return {"documents": len(r.snap.documents), "chunks": len(r.snap.chunks), "councils": r.councils,
+                **{k: v for k, v in r.snap.manifest.items() if k in ("index_kind", "embed_model", "written")}}
+
+    # --- search and ask ----------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> SearchResult:
+        return self.retriever.search(query, k, filters)
+
+    def answerer(self) -> Answerer:
+        r = self.retriever
+        return Answerer(r, self.llm, self.settings.answer, self.embedder,
+                        doc_text=lambda doc_id: (d.text if (d := r.snap.documents.get(doc_id)) else None))
+
+    def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
+        return self.answerer().ask_stream(question, filters)
+
+    def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
+        return self.answerer().ask(question, filters)

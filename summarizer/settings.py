@@ -1,0 +1,60 @@
+"""The one typed settings object for brief; every field has a default that works."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.settings import RetrievalSettings
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("BRIEF_CACHE", Path.home() / ".cache" / "brief"))
+
+
+@dataclass
+class ModelSettings:
+    """The local generator and how it runs."""
+
+    model_id: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    model_path: Path | None = None  # a GGUF file; None = assemble the bundled one into cache_dir
+    cache_dir: Path = field(default_factory=_cache_dir)
+    n_ctx: int = 4096
+    n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    n_batch: int = 256
+    max_answer_tokens: int = 220
+    temperature: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class AnswerSettings:
+    """How questions are answered from passages."""
+
+    passages: int = 4  # passages shown to the model
+    passage_chars: int = 700  # each passage trimmed to its most relevant sentences within this budget
+    answerable_threshold: float = 0.35  # P(yes) the passages answer the question, below which we refuse
+    min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
+
+
+@dataclass
+class Settings:
+    """All of brief's configuration."""
+
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+
+    @classmethod
+    def from_env(cls, index_dir: str | Path | None = None) -> "Settings":
+        """Defaults, overridden by BRIEF_* environment variables and an explicit index directory."""
+        s = cls()
+        if os.environ.get("BRIEF_INDEX"):
+            s.retrieval.index_dir = Path(os.environ["BRIEF_INDEX"])
+        if index_dir is not None:
+            s.retrieval.index_dir = Path(index_dir)
+        if os.environ.get("BRIEF_MODEL_PATH"):
+            s.model.model_path = Path(os.environ["BRIEF_MODEL_PATH"])
+        if os.environ.get("BRIEF_THREADS"):
+            s.model.n_threads = int(os.environ["BRIEF_THREADS"])
+        return s

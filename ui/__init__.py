@@ -1,0 +1,1 @@
+"""Front ends: the `brief` command line and the Gradio web interface."""
