@@ -12,9 +12,8 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "local_authorities.csv"
 # Single-word names/aliases that are also ordinary English words or common surnames/places-in-names:
 # these only match when written with a capital letter.
 AMBIGUOUS_WORDS = frozenset(
-    {"bury", "reading", "sutton", "hull", "bath", "derby", "brent", "barnet", "poole", "halton",
-     "wigan", "merton", "dudley", "stockton", "telford", "southend", "brighton", "newcastle", "blackburn",
-     "scilly", "durham"}
+    {"bury", "reading", "sutton", "hull", "bath", "derby", "brent", "barnet", "poole", "halton", "wigan",
+     "merton", "dudley"}
 )
 
 # Capitalised words that may sit next to a council name without making it part of another proper noun.
@@ -31,7 +30,7 @@ _FUNCTION_WORDS = frozenset(
     between among amongst near outside throughout this that these those it its their there here
     we our you your they he she his her i my is are was were has have had will would should could
     may might can must do does did not no yes why how what who which whose whom all every each
-    some many most more much other another such last next first new old in-house""".split()
+    some many most more much other another such last next first in-house""".split()
 )
 
 _WORD_RE = re.compile(r"[A-Za-z][\w’'\-]*")
@@ -116,8 +115,13 @@ def _pattern() -> re.Pattern[str]:
     ordered = sorted(forms, key=len, reverse=True)
     alts = []
     for form in ordered:
-        parts = [re.escape(p) for p in form.split()]
-        alts.append(r"\s+".join(parts).replace(r"\.", r"\.?").replace("&", "(?:&|and)"))
+        parts = []
+        for tok in form.split():
+            if tok.lower() in ("&", "and"):
+                parts.append("(?:&|and)")
+            else:
+                parts.append(re.escape(tok).replace(r"\.", r"\.?"))
+        alts.append(r"\s+".join(parts))
     return re.compile(
         r"(?<![\w\-])(?:" + "|".join(alts) + r")(?![\w]|-(?:on|upon|under|le)-)", re.IGNORECASE
     )
@@ -168,7 +172,7 @@ def _title_case_line(text: str, pos: int) -> bool:
     end = text.find("\n", pos)
     line = text[start:end if end != -1 else len(text)]
     words = [w for w in _WORD_RE.findall(line) if w.lower() not in _FUNCTION_WORDS]
-    if len(words) < 3 or len(line) > 200:
+    if len(words) < 3 or len(line) > 160 or re.search(r"[.!?:;][\"”’']?\s*$", line):
         return False
     return sum(w[0].isupper() for w in words) / len(words) >= 0.75
 
@@ -191,12 +195,8 @@ def find_councils(text: str) -> list[tuple[str, int, int]]:
         if canon is None:
             continue
         matched = m.group(0)
-        single = " " not in matched.strip()
-        if single:
-            if matched.lower() in AMBIGUOUS_WORDS and not matched[0].isupper():
-                continue
-            if matched.isupper() and len(matched) > 4 and matched.lower() not in ("banes", "rbwm", "rbkc"):
-                pass
+        if matched.lower() in AMBIGUOUS_WORDS and not matched[0].isupper():
+            continue
         raw.append((canon, m.start(), m.end()))
 
     out: list[tuple[str, int, int]] = []

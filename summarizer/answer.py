@@ -99,7 +99,10 @@ def question_gaps(question: str, passages: list[Passage]) -> list[str]:
     evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages)
     gaps = [n for n in numbers(question) if not number_in(n, evidence)]
     for name in names(question):
-        parts = [w for w in name.split() if w not in _GENERIC_NAMES]
+        parts = name.split()
+        if question.lstrip().startswith(name):  # a sentence-initial word may be a verb ("Ask", "Did")
+            parts = parts[1:]
+        parts = [w for w in parts if w not in _GENERIC_NAMES]
         if parts and not name_in(" ".join(parts), evidence):
             gaps.append(name)
     return gaps

@@ -61,20 +61,38 @@ def number_in(num: str, source: str, source_nums: set[str] | None = None) -> boo
     return any(_NUM_WORDS.get(w) == num for w in src_words)
 
 
-_NAME = re.compile(r"\b([A-Z][a-z’'\-]+(?:\s+(?:[A-Z][a-z’'\-]+|of|upon|and)){0,3}\s+[A-Z][a-z’'\-]+|[A-Z][a-z’'\-]{2,})\b")
+_CAP = re.compile(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*(?:['’]s)?(?![\w’'])|\S+")
+_CONNECT = {"of", "upon", "on", "le"}
 
 
 def names(text: str) -> set[str]:
-    """Capitalised words/phrases that are not sentence-initial: people, places, organisations."""
-    out = set()
-    for m in _NAME.finditer(text):
-        before = text[: m.start()].rstrip()
-        if not before or before[-1] in ".!?:\"“‘'(\n[":
-            # sentence-initial: keep only multi-word names
-            if " " not in m.group(1):
-                continue
-        out.add(m.group(1))
-    return out
+    """Capitalised words and runs of them: people, places, organisations (a lone sentence-initial word is skipped)."""
+    out: set[str] = set()
+    run: list[str] = []
+    run_initial = False
+    initial = True
+
+    def flush() -> None:
+        while run and run[-1] in _CONNECT:
+            run.pop()
+        if run and not (run_initial and len(run) == 1):
+            out.add(" ".join(run))
+        run.clear()
+
+    for m in _CAP.finditer(text):
+        tok = m.group(0)
+        is_cap = bool(re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*(?:['’]s)?", tok))
+        if is_cap:
+            if not run:
+                run_initial = initial
+            run.append(re.sub(r"['’]s$", "", tok))
+        elif run and tok in _CONNECT:
+            run.append(tok)
+        else:
+            flush()
+        initial = bool(re.search(r"[.!?:;\"“(\[]$", tok))
+    flush()
+    return {n for n in out if len(n) > 2}
 
 
 def name_in(name: str, source: str) -> bool:

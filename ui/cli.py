@@ -173,20 +173,92 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.qa import run_qa_eval
+    if args.compare:
+        from eval.qa import compare_runs, format_comparison, load_run
 
+        try:
+            a, b = load_run(args.compare[0]), load_run(args.compare[1])
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        c = compare_runs(a, b)
+        _print_json(c) if args.json else print(format_comparison(c))
+        return 0
+    if args.checker:
+        return _eval_checker(args)
+    from eval.qa import QAFileError, format_summary, new_run_dir, resolve_run, run_qa_eval
+
+    run_dir, resume = None, False
+    if args.resume:
+        try:
+            run_dir, resume = resolve_run(args.resume), True
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        if not args.qa:
+            args.qa = json.loads((run_dir / "settings.json").read_text()).get("qa_file")
     if not args.qa:
-        raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl")
+        raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl, or brief eval --checker")
     path = Path(args.qa)
     if not path.is_file():
         raise UserError(f"No QA file at {path}")
-    result = run_qa_eval(_service(args), path, limit=args.limit, out=args.out, progress=not args.json)
+    if run_dir is None:
+        run_dir = new_run_dir(Path(args.runs_dir) if args.runs_dir else None)
+    try:
+        result = run_qa_eval(_service(args), path, limit=args.limit, out=args.out, progress=not args.json,
+                             use_checker=not args.no_checker, baselines=not args.no_baselines, run_dir=run_dir,
+                             resume=resume)
+    except QAFileError as e:
+        raise UserError(str(e)) from None
+    except ValueError as e:
+        raise UserError(str(e)) from None
+    except KeyboardInterrupt:
+        print(f"\nbrief: interrupted; finished questions are kept. Resume with: brief eval --qa {path} --resume {run_dir}",
+              file=sys.stderr)
+        return 130
     if args.json:
         _print_json(result)
     else:
-        from eval.qa import format_summary
-
         print(format_summary(result))
+    return 0
+
+
+def _eval_checker(args) -> int:
+    """`brief eval --checker`: the faithfulness checker against SummEdits news human labels."""
+    import time as _time
+
+    from eval.checker import FaithfulnessChecker
+    from eval.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
+    from summarizer.llm import LocalLLM
+    from summarizer.settings import Settings
+
+    from eval.qa import RUNS_DIR
+
+    root = Path(args.runs_dir) if args.runs_dir else RUNS_DIR
+    out_dir = root / (f"checker-{_time.strftime('%Y%m%d-%H%M%S')}" if not args.limit
+                      else f"checkersmoke-{_time.strftime('%Y%m%d-%H%M%S')}")
+    checker = FaithfulnessChecker(LocalLLM(Settings.from_env(args.index).model))
+    try:
+        r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
+    except BenchmarkMissing as e:
+        raise UserError(str(e)) from None
+    if args.json:
+        _print_json(r)
+    else:
+        print(format_checker_result(r))
+        print(f"  stored in {out_dir}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    svc = _service(args)
+    if not svc.store.exists():
+        hint = "" if args.index == DEFAULT_INDEX else f" --index {args.index}"
+        raise UserError(f"No index at {svc.index_dir} yet. Build it first: brief ingest{hint} data/articles")
+    from ui.web import UnsafeBindError, serve
+
+    try:
+        serve(svc, host=args.host, port=args.port)
+    except UnsafeBindError as e:
+        raise UserError(str(e)) from None
     return 0
 
 
@@ -219,10 +291,22 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
         else:
             sp.add_argument("-v", "--verbose", action="store_true", help="show timings and dropped sentences")
-    sp = add("eval", cmd_eval, "Evaluate answers and retrieval on a QA file.")
+    sp = add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs.")
     sp.add_argument("--qa", help="QA file (.jsonl: id, question, answerable, docs, facts)")
-    sp.add_argument("--limit", type=int, help="only the first N questions")
-    sp.add_argument("--out", help="write per-question results to this JSON file")
+    sp.add_argument("--checker", action="store_true",
+                    help="measure the faithfulness checker on SummEdits news (threshold from 'evaluation', reported on 'test')")
+    sp.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="what improved and regressed from run A to run B")
+    sp.add_argument("--resume", metavar="RUN", help="continue an interrupted --qa run (a run directory, or 'latest')")
+    sp.add_argument("--limit", type=int, help="only the first N questions (with --checker: N pairs per split)")
+    sp.add_argument("--out", help="also write the result JSON to this file")
+    sp.add_argument("--no-checker", action="store_true", help="skip the claim-level faithfulness checks (faster)")
+    sp.add_argument("--no-baselines", action="store_true", help="skip the dense/BM25/extractive baselines")
+    sp.add_argument("--runs-dir", help="where runs are stored (default eval/runs)")
+    sp.add_argument("--benchmark", help="SummEdits news JSON (default ../shared/benchmarks/summedits/summedits_news.json)")
+    sp = add("serve", cmd_serve, "Serve the web interface (Ask, Articles, Councils, Add articles, Evaluate).")
+    sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other address "
+                    "needs BRIEF_USERNAME and BRIEF_PASSWORD)")
+    sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     return p
 
 

@@ -1,0 +1,58 @@
+"""Shared fixtures: paths to the real data, and one real index of the bundled articles per session."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+ARTICLES = REPO / "data" / "articles"
+OFSTED = SHARED / "corpus" / "ofsted"
+
+DARLINGTON = "003_e2e4cb79d3b36c14"
+TAMESIDE = "004_2c1e0e36ce9310c1"
+WORCESTERSHIRE = "002_e7243b81054e7da4"
+TORBAY_2015 = "000_bb9f36d098299eb9"
+TORBAY_2019 = "001_c76fbb4aff01f110"
+
+
+def need_shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not present (the real corpus lives in ../shared beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory) -> Path:
+    """A real index (real embedder) of data/articles, built once per test session."""
+    from summarizer.service import BriefService
+    from summarizer.settings import Settings
+
+    root = tmp_path_factory.mktemp("index") / "idx"
+    svc = BriefService(Settings.from_env(root))
+    report = svc.ingest([ARTICLES])
+    assert len(report.added) == 5, report
+    return root
+
+
+@pytest.fixture()
+def index_copy(built_index, tmp_path) -> Path:
+    """A private copy of the real index that a test may change."""
+    dst = tmp_path / "idx"
+    shutil.copytree(built_index, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def service(built_index):
+    """The service over the real index, with the real model (loaded lazily on first ask)."""
+    from summarizer.service import BriefService
+    from summarizer.settings import Settings
+
+    return BriefService(Settings.from_env(built_index))
