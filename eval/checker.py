@@ -325,6 +325,16 @@ class VerdictCache:
             self._db.close()
 
 
+def passages_support_prompt(claim: str, block: str) -> str:
+    """Yes/no over numbered passages, worded so its prefix (system + passages) is token for token the prefix of the
+    answer prompt (summarizer.prompts.answer_prompt): checking an answer right after generating it reuses the KV cache
+    of the passages instead of evaluating them again. `block` is summarizer.prompts.passages_block(...)."""
+    return prompts._chat(
+        f"Passages:\n{block}\n\nClaim: {claim.strip()}\n"
+        "Is every part of the claim supported by the passages? Answer yes or no."
+    )
+
+
 def prompt_version(prompt_fn: Callable[[str, str], str] = prompts.support_prompt) -> str:
     """A fingerprint of the support prompt's wording: editing the prompt invalidates cached verdicts."""
     return hashlib.sha256(prompt_fn("{claim}", "{source}").encode("utf-8")).hexdigest()[:16]
@@ -431,19 +441,21 @@ class FaithfulnessChecker:
         ids = self._best_windows(claim, wins)
         return _Job(i, claim, source, [wins[j] for j in ids], ids, len(wins))
 
-    def _p_llm(self, claim: str, scored: str) -> tuple[float, bool, float]:
-        key = VerdictCache.key(claim, scored, self.model_id, self.prompt_version)
+    def _p_llm(self, claim: str, scored: str, prompt_fn=None, version: str | None = None) -> tuple[float, bool, float]:
+        prompt_fn = prompt_fn or self.prompt_fn
+        version = version or self.prompt_version
+        key = VerdictCache.key(claim, scored, self.model_id, version)
         if self.cache is not None:
             got = self.cache.get(key)
             if got is not None:
                 return got[0], True, got[1]
         t0 = time.perf_counter()
-        p = float(self.llm.yes_probability(self.prompt_fn(claim, scored)))
+        p = float(self.llm.yes_probability(prompt_fn(claim, scored)))
         dt = time.perf_counter() - t0
         self.llm_seconds += dt
         self.llm_calls += 1
         if self.cache is not None:
-            self.cache.put(key, p, self.model_id, self.prompt_version, dt)
+            self.cache.put(key, p, self.model_id, version, dt)
         return p, False, dt
 
     def _finish(self, job: _Job, results: list[tuple[float, bool, float]] | None, cfg: CheckerConfig) -> Verdict:
@@ -463,9 +475,14 @@ class FaithfulnessChecker:
         return self.score_many([(claim, source)])[0]
 
     def score_many(self, pairs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
-                   config: CheckerConfig | None = None) -> list[Verdict]:
-        """Many (claim, source) pairs, evaluated grouped by the text scored so each source prefix is computed once."""
+                   config: CheckerConfig | None = None,
+                   prompt_fn: Callable[[str, str], str] | None = None) -> list[Verdict]:
+        """Many (claim, source) pairs, evaluated grouped by the text scored so each source prefix is computed once.
+
+        prompt_fn overrides the support prompt for this call (e.g. passages_support_prompt); its wording is part of
+        the cache key."""
         cfg = config or self.config
+        version = prompt_version(prompt_fn) if prompt_fn else None
         jobs = [self._job(i, c, s) for i, (c, s) in enumerate(pairs)]
         use_llm = cfg.use_llm and self.llm is not None
         llm_results: dict[tuple[int, int], tuple[float, bool, float]] = {}
@@ -477,7 +494,7 @@ class FaithfulnessChecker:
                 order.setdefault(j.scored[k], len(order))
             units.sort(key=lambda u: order[u[0].scored[u[1]]])
             for n, (j, k) in enumerate(units, 1):
-                llm_results[(j.i, k)] = self._p_llm(j.claim, j.scored[k])
+                llm_results[(j.i, k)] = self._p_llm(j.claim, j.scored[k], prompt_fn, version)
                 if progress:
                     progress(n, len(units))
         out = []

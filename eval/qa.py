@@ -117,16 +117,22 @@ def check_answer_claims(answer, checker) -> list[dict]:
     """Each atomic claim of the answer checked against its cited passages and against all retrieved passages."""
     if answer.refused or not answer.sentences or checker is None:
         return []
+    from summarizer.answer import heading
+    from summarizer.prompts import passages_block
+
+    from .checker import passages_support_prompt
+
     by_n = {p.n: p for p in answer.passages}
-    all_src = "\n\n".join(f"[{p.n}] {passage_source(p)}" for p in answer.passages)
+    # all retrieved passages, numbered exactly as the answer prompt showed them (so the model's KV cache is reused)
+    all_src = passages_block([(heading(p), p.text) for p in answer.passages])
     claims = []
     for s in answer.sentences:
         cites = [c for c in s.citations if c in by_n]
         for c in split_claims(s.text) or [s.text]:
             claims.append((c, cites))
+    all_verdicts = iter(checker.score_many([(c, all_src) for c, _ in claims], prompt_fn=passages_support_prompt))
     jobs: list[tuple[str, str]] = []
     for c, cites in claims:
-        jobs.append((c, all_src))
         if cites:
             jobs.append((c, "\n\n".join(passage_source(by_n[n]) for n in cites)))
             if len(cites) > 1:
@@ -134,7 +140,7 @@ def check_answer_claims(answer, checker) -> list[dict]:
     verdicts = iter(checker.score_many(jobs))
     out = []
     for c, cites in claims:
-        v_all = next(verdicts)
+        v_all = next(all_verdicts)
         rec = {"claim": c, "citations": cites, "supported": v_all.supported, "score": v_all.score,
                "p_llm": v_all.p_llm, "flags": v_all.flags, "closest": v_all.exact.closest}
         if cites:
@@ -150,11 +156,11 @@ def check_answer_claims(answer, checker) -> list[dict]:
 def claim_metrics(claims: list[dict]) -> dict:
     """Faithfulness, citation precision and citation recall of one answer's checked claims (None when no claims)."""
     if not claims:
-        return {"claims": 0, "faithfulness": None, "citation_precision": None, "citation_recall": None}
+        return {"n_claims": 0, "faithfulness": None, "citation_precision": None, "citation_recall": None}
     supported = [c for c in claims if c["supported"]]
     cites = [ok for c in claims for ok in c["citation_supports"]]
     return {
-        "claims": len(claims),
+        "n_claims": len(claims),
         "claims_supported": len(supported),
         "faithfulness": len(supported) / len(claims),
         "cited_support": sum(c["cited_supported"] for c in claims) / len(claims),
@@ -397,6 +403,11 @@ def run_qa_eval(service, path: Path, limit: int | None = None, out: str | None =
             if prev.get("qa_sha256") != qa_hash:
                 raise ValueError(f"{rd} was run on a different QA file ({prev.get('qa_file')}); start a new run instead")
             done = {r["id"]: r for r in _read_items(rd / "items.jsonl")}
+            # rewrite the completed items so a line cut short by the interruption cannot corrupt the next one
+            tmp = rd / "items.jsonl.tmp"
+            tmp.write_text("".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in done.values()),
+                           encoding="utf-8")
+            tmp.replace(rd / "items.jsonl")
         else:
             (rd / "items.jsonl").unlink(missing_ok=True)
             settings = {"qa_file": str(path), "qa_sha256": qa_hash, "limit": limit, "model": model_id,

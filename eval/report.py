@@ -65,7 +65,7 @@ def _render_html(blocks, title: str) -> str:
 def latest_checker_verdicts(root: Path | None = None) -> Path | None:
     """The verdicts of the most recent full `brief eval --checker` run (human labels, for the calibration curve)."""
     root = Path(root or RUNS_DIR)
-    runs = sorted(root.glob("checker-*/checker_verdicts.jsonl"))
+    runs = sorted(root.glob("checker-2*/checker_verdicts.jsonl"))  # full runs (smoke runs are "checkersmoke-")
     return runs[-1] if runs else None
 
 
@@ -92,7 +92,7 @@ def plot_calibration(verdicts_path: Path, out_png: Path, split: str = "test") ->
         d = json.loads(line)
         if d["split"] != split or not d["verdicts"]:
             continue
-        scores.append(min(v["score"] for v in d["verdicts"]))
+        scores.append(d["score_combined"] if "score_combined" in d else min(v["score"] for v in d["verdicts"]))
         labels.append(int(d["label"]))
     if not scores:
         return None

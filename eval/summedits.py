@@ -225,9 +225,17 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "checker_result.json").write_text(json.dumps(result, indent=2, default=str))
         with (out_dir / "checker_verdicts.jsonl").open("w") as f:
-            for x, vs in zip(items, item_verdicts):
+            for i, (x, vs) in enumerate(zip(items, item_verdicts)):
                 f.write(json.dumps({"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
+                                    **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
+                                    **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
                                     "verdicts": [v.to_dict() for v in vs]}, default=str) + "\n")
+        from .report import plot_calibration
+
+        try:
+            plot_calibration(out_dir / "checker_verdicts.jsonl", out_dir / "calibration.png", REPORT_SPLIT if rep else TUNE_SPLIT)
+        except Exception as e:  # a plot must not lose the run
+            print(f"calibration plot failed: {e}", file=sys.stderr)
     return result
 
 

@@ -18,7 +18,8 @@ URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"“”]+", re.IGNORECASE)
 _URL_TRAIL = ".,;:!?)]}'’\"”"
 _ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\ue000-\uf8ff]")
 _BULLET_RE = re.compile(
-    r"^[ \t\u00a0]*(?:[•◼◻▪▫■□●○◦‣⁃∙·➢➤►▶✓✔\u2022\u25aa\u25cf\u25a0\ue000-\uf8ff]+|[-*](?=[ \t]+[A-Z0-9“\"‘']))[ \t\u00a0]*"
+    r"^[ \t\u00a0]*(?:[•◼◻▪▫■□●○◦‣⁃∙·➢➤►▶✓✔\u2022\u25aa\u25cf\u25a0\ue000-\uf8ff]+"
+    r"|[-*](?=[ \t]+[A-Z0-9“\"‘'])|#{1,6}(?=[ \t]+\S)|>(?=[ \t]+\S))[ \t\u00a0]*"
 )
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?$", re.IGNORECASE)
 _TERMINAL_RE = re.compile(r"[.!?:;][\"”’')\]]*$")
@@ -29,12 +30,14 @@ _BOILERPLATE_FULL = [
     r"comments? (?:are|is) (?:now )?(?:closed|disabled|turned off)\.?",
     r"(?:more|latest|read more|more stories|more articles|most read|popular) (?:from|on|in|at|by) [\w\s&'’.-]{1,40}",
     r"(?:leave|post|add|write|submit|be the first to) (?:a |your )?(?:comment|reply|response)s?\.?!?",
-    r"(?:cancel reply|reply|log ?in to reply|sign in to reply|report (?:this )?(?:comment|abuse)|reply to this comment)\.?",
+    r"(?:cancel reply|reply|log ?in to reply|sign in to reply|report (?:this )?(?:comment|abuse)"
+    r"|reply to this comment)\.?",
     r"(?:share|tweet|email|print|save)(?: this)?(?: article| story| page| post)?(?: on [\w ]{1,20})?:?",
     r"(?:share|follow us|find us) on (?:facebook|twitter|x|linkedin|whatsapp|instagram|bluesky).{0,80}",
     r"related(?: articles| stories| posts| content| links| topics| reading| news)?:?",
     r"(?:tags|tagged|filed under|posted in|categories|category|topics)\s*:.{0,200}",
-    r"(?:back to top|skip to (?:main )?content|advertisement|advert|sponsored(?: content)?|read more\.?|read next:?.{0,120}|see also:?.{0,120}|click here.{0,120})",
+    r"(?:back to top|skip to (?:main )?content|advertisement|advert|sponsored(?: content)?|read more\.?"
+    r"|read next:?.{0,120}|see also:?.{0,120}|click here.{0,120})",
     r"(?:sign in|log ?in|register|sign up|my account|menu|search)(?: \| .{0,60})?",
     r"(?:t|e|w|tel|telephone|phone|textphone|fax|email|e-mail|web|website)\s*:\s*\S.{0,80}",
     r"(?:you may (?:reuse|copy)|this (?:report|publication|document) is available at|if you would like a copy of this"
@@ -50,9 +53,11 @@ _BOILERPLATE_PART = [
     r"\b(?:web ?site|web|site) (?:design(?:ed)?|develop(?:ed|ment)|built|hosted|created) by\b",
     r"\bpowered by\b",
     r"\b(?:market research|digital agency|seo) by\b",
-    r"\b(?:subscribe|unsubscribe)\b.{0,60}\b(?:newsletter|updates|email|alerts|free)\b|\bsign up (?:for|to) (?:our|the) ",
+    r"\b(?:subscribe|unsubscribe)\b.{0,60}\b(?:newsletter|updates|email|alerts|free)\b"
+    r"|\bsign up (?:for|to) (?:our|the) ",
     r"\bnewsletter\b",
-    r"\b(?:we use|this (?:site|website) uses|accept(?: all)?|manage|about) cookies\b|\bcookie (?:policy|settings|preferences|consent)\b",
+    r"\b(?:we use|this (?:site|website) uses|accept(?: all)?|manage|about) cookies\b"
+    r"|\bcookie (?:policy|settings|preferences|consent)\b",
     r"\bprivacy (?:policy|notice)\b.{0,40}\bterms\b|\bterms (?:and|&) conditions\b",
 ]
 _BOILERPLATE_FULL_RE = re.compile("(?:" + "|".join(_BOILERPLATE_FULL) + r")\s*", re.IGNORECASE)
@@ -174,13 +179,16 @@ class _Line:
     kind: str = "content"  # content | blank | boilerplate
 
     def text(self, raw: str) -> str:
-        """The cleaned text of the line."""
+        """The cleaned text of the line (each kept whitespace char written as a plain space)."""
         if self.keep and self.keep[-1] - self.keep[0] + 1 == len(self.keep):
-            return raw[self.keep[0]: self.keep[-1] + 1]
-        return "".join(map(raw.__getitem__, self.keep))
+            text = raw[self.keep[0]: self.keep[-1] + 1]
+        else:
+            text = "".join(map(raw.__getitem__, self.keep))
+        return _ODD_SPACE_RE.sub(" ", text)
 
 
 _MULTI_SPACE_RE = re.compile(r"\s\s|[^\S ]")
+_ODD_SPACE_RE = re.compile(r"[^\S ]")
 _NEEDS_WORK_RE = re.compile(r"https?://|www\.|[\u200b\u200c\u200d\u2060\ufeff\u00ad\ue000-\uf8ff]", re.IGNORECASE)
 
 

@@ -105,26 +105,55 @@ def canonical_council(name_or_slug: str) -> str | None:
     return table.get(stripped)
 
 
+def _form_regex(form: str) -> str:
+    """Regex for one name/alias: flexible whitespace, '&'/'and' interchangeable, optional full stops."""
+    parts = []
+    for tok in form.split():
+        if tok.lower() in ("&", "and"):
+            parts.append("(?:&|and)")
+        else:
+            parts.append(re.escape(tok).replace(r"\.", r"\.?"))
+    return r"\s+".join(parts)
+
+
+_BOUNDARY_AFTER = r"(?![\w]|-(?:on|upon|under|le)-)"
+
+
 @lru_cache(maxsize=1)
-def _pattern() -> re.Pattern[str]:
-    """One alternation of every name and alias, longest first, whitespace-flexible."""
-    forms: dict[str, str] = {}
+def _index() -> dict[str, re.Pattern[str]]:
+    """First word (lower case) → one pattern of every name/alias starting with it, longest first."""
+    by_key: dict[str, list[str]] = {}
     for c in _councils():
         for form in (c.name, *c.aliases):
-            forms.setdefault(form, c.name)
-    ordered = sorted(forms, key=len, reverse=True)
-    alts = []
-    for form in ordered:
-        parts = []
-        for tok in form.split():
-            if tok.lower() in ("&", "and"):
-                parts.append("(?:&|and)")
-            else:
-                parts.append(re.escape(tok).replace(r"\.", r"\.?"))
-        alts.append(r"\s+".join(parts))
-    return re.compile(
-        r"(?<![\w\-])(?:" + "|".join(alts) + r")(?![\w]|-(?:on|upon|under|le)-)", re.IGNORECASE
-    )
+            key = re.match(r"[A-Za-z]+", form)
+            if key:
+                by_key.setdefault(key.group(0).lower(), []).append(form)
+    return {
+        key: re.compile(
+            r"(?<![\w\-])(?:" + "|".join(_form_regex(f) for f in sorted(set(forms), key=len, reverse=True)) + ")"
+            + _BOUNDARY_AFTER,
+            re.IGNORECASE,
+        )
+        for key, forms in by_key.items()
+    }
+
+
+def _matches(text: str) -> list[tuple[int, int]]:
+    """Leftmost-longest, non-overlapping spans of council names/aliases in text."""
+    index = _index()
+    out: list[tuple[int, int]] = []
+    last_end = 0
+    for tok in re.finditer(r"[A-Za-z]+", text):
+        if tok.start() < last_end:
+            continue
+        rx = index.get(tok.group(0).lower())
+        if rx is None:
+            continue
+        m = rx.match(text, tok.start())
+        if m:
+            out.append((m.start(), m.end()))
+            last_end = m.end()
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -190,14 +219,14 @@ def find_councils(text: str) -> list[tuple[str, int, int]]:
     if not text:
         return []
     raw: list[tuple[str, int, int]] = []
-    for m in _pattern().finditer(text):
-        canon = _canonical_for_match(m.group(0))
+    for start, end in _matches(text):
+        matched = text[start:end]
+        canon = _canonical_for_match(matched)
         if canon is None:
             continue
-        matched = m.group(0)
         if matched.lower() in AMBIGUOUS_WORDS and not matched[0].isupper():
             continue
-        raw.append((canon, m.start(), m.end()))
+        raw.append((canon, start, end))
 
     out: list[tuple[str, int, int]] = []
     i = 0

@@ -152,7 +152,7 @@ def _load_file(path: Path, max_bytes: int) -> tuple[list[Document], list[LoadIss
 
 def _decode(data: bytes, html: bool = False) -> str:
     """Decode file bytes as UTF-8 (BOM allowed); refuse binary or other encodings with a clear message."""
-    if b"\x00" in data[:65536] or b"\x00" in data:
+    if b"\x00" in data:
         hint = ""
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             hint = " (it looks like UTF-16 text: re-save it as UTF-8)"
@@ -186,15 +186,16 @@ def _load_text(path: Path, text: str) -> Document:
 def _load_html(path: Path, html: str) -> Document:
     """An HTML document: visible text with one paragraph per line; title/date/source from the page head."""
     from bs4 import BeautifulSoup, NavigableString
+    from bs4.element import PreformattedString
 
     soup = BeautifulSoup(html, "html.parser")
     meta = _html_meta(soup)
     for tag in soup(["script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "head", "form"]):
         tag.decompose()
     for node in list(soup.find_all(string=True)):
-        if node.parent is not None and node.parent.name == "pre":
-            continue
-        if isinstance(node, NavigableString):
+        if isinstance(node, PreformattedString):  # comments, doctype, CDATA, processing instructions
+            node.extract()
+        elif type(node) is NavigableString and not (node.parent is not None and node.parent.name == "pre"):
             node.replace_with(re.sub(r"\s+", " ", str(node)))
     block = ["p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section", "article", "blockquote",
              "pre", "dt", "dd", "figcaption", "table", "ul", "ol", "header", "main", "aside", "hr", "title"]

@@ -102,11 +102,11 @@ _AREA_HINTS = [
 ]
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z‘“\"'])|\n")
-_YEAR_RE = re.compile(r"(?<![\d£$,.])(?:199\d|20[0-3]\d)(?![\d,]|\.\d)")
+_YEAR_RE = re.compile(r"(?<![\d£$])(?<!\d[,.])(?:199\d|20[0-3]\d)(?!\d|[,.]\d)")
 _DATES_LABEL_RE = re.compile(r"(?:inspection|visit)\s+dates?\s*:?\s*(?P<v>[^\n]{3,120})", re.IGNORECASE)
 _DATE_TOKEN_RE = re.compile(
-    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s*(?P<m>[A-Za-z]{3,9})\.?)?(?:\s*(?P<y>(?:19|20)\d{2}))?"
-    r"|(?P<nd>\d{1,2})/(?P<nm>\d{1,2})/(?P<ny>\d{4})"
+    r"(?P<nd>\d{1,2})/(?P<nm>\d{1,2})/(?P<ny>\d{4})"
+    r"|(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s*(?P<m>[A-Za-z]{3,9})\.?)?(?:\s*(?P<y>(?:19|20)\d{2}))?"
 )
 
 
@@ -147,10 +147,9 @@ def extract_metadata(doc: Document, clean: CleanText) -> DocMeta:
             taken.append((s, e))
     for j, (s, e) in _text_judgements(body, mentions, main, with_areas=doc_type != "report"):
         if any(s < te and e > ts for ts, te in taken):
-            continue
+            continue  # already part of the judgement table
         j.start, j.end = clean.original_span(s, e)
         judgements.append(j)
-        taken.append((s, e))
 
     kind = _inspection_kind(body, doc_type)
     if kind is None and doc_type == "report" and any(j.area for j in judgements):
@@ -180,7 +179,7 @@ def _doc_type(raw: str, body: str) -> str:
         r"^\s*(?:monitoring|focused) visit (?:to|of)\b",
         r"^\s*(?:joint targeted area inspection|inspection of local authority children)",
     ]
-    hits = sum(bool(re.search(p, head, re.IGNORECASE | re.MULTILINE)) for p in signals)
+    hits = sum(bool(re.search(p.replace(" ", r"\s+"), head, re.IGNORECASE | re.MULTILINE)) for p in signals)
     return "report" if hits >= 2 else "article"
 
 
@@ -218,6 +217,13 @@ def _text_judgements(
     from its judgement table.
     """
     spans: dict[tuple[int, int], str] = {}
+    labelled: dict[tuple[int, int], str] = {}
+    if with_areas:  # "Overall effectiveness: requires improvement" written out in an article
+        for m in _TABLE_RE.finditer(body):
+            idx = next(i for i in range(len(_TABLE_LABELS)) if m.group(f"a{i}") is not None)
+            span = (m.start("grade"), m.end("grade"))
+            spans[span] = m.group("grade")
+            labelled[span] = _TABLE_LABELS[idx][0]
     for rx in (_CONTEXT_RE, _QUOTED_RE, _RATED_SUFFIX_RE, _NOUN_RE, _SERVICES_RE):
         for m in rx.finditer(body):
             s, e = m.start("grade"), m.end("grade")
@@ -247,7 +253,10 @@ def _text_judgements(
         i = bisect.bisect_left(mention_starts, s) - 1
         if i >= 0 and mention_starts[i] >= prev_start:
             council = mentions[i][0]
-        areas = _areas_before(body[sent_start:s]) if with_areas else []
+        if (s, e) in labelled:
+            areas = [labelled[(s, e)]]
+        else:
+            areas = _areas_before(body[sent_start:s]) if with_areas else []
         for area in areas or [None]:
             out.append((Judgement(grade=normalise_grade(word), council=council, area=area), (s, e)))
     return out

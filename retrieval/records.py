@@ -40,7 +40,7 @@ class CleanText:
     """Cleaned article text with a map back to the original.
 
     ``offsets[i]`` is the index in the original text of ``text[i]``; ``comment_start`` is the index in
-    ``text`` where reader comments begin (``len(text)`` when there are none).
+    ``text`` where reader comments begin (None when there are none).
     """
 
     text: str

@@ -97,6 +97,9 @@ def trim_passage(hit: Hit, doc_text: str | None, question: str, qvec: np.ndarray
 def question_gaps(question: str, passages: list[Passage]) -> list[str]:
     """Years, numbers and names the question asks about that no passage (or its date) mentions."""
     evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages)
+    # a report is published some months after its inspection: an article dated 2016 may describe a 2015 visit
+    years = {int(p.date[:4]) for p in passages if p.date and p.date[:4].isdigit()}
+    evidence += " " + " ".join(str(y - 1) for y in years)
     gaps = [n for n in numbers(question) if not number_in(n, evidence)]
     for name in names(question):
         parts = name.split()

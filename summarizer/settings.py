@@ -38,12 +38,26 @@ class AnswerSettings:
 
 
 @dataclass
+class BackendSettings:
+    """Which model backend generates structured summaries: llama (in-process, default), transformers, or openai
+    (any OpenAI-compatible HTTP server)."""
+
+    kind: str = "llama"  # llama | transformers | openai
+    base_url: str | None = None  # openai: e.g. http://127.0.0.1:8000/v1
+    api_key: str | None = None
+    model: str | None = None  # openai: the served model name; transformers: a model directory or .gguf
+    timeout_s: float = 300.0
+    workers: int = 1  # requests at once (openai only; the in-process model serves one at a time)
+
+
+@dataclass
 class Settings:
     """All of brief's configuration."""
 
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
+    backend: BackendSettings = field(default_factory=BackendSettings)
 
     @classmethod
     def from_env(cls, index_dir: str | Path | None = None) -> "Settings":
@@ -57,4 +71,15 @@ class Settings:
             s.model.model_path = Path(os.environ["BRIEF_MODEL_PATH"])
         if os.environ.get("BRIEF_THREADS"):
             s.model.n_threads = int(os.environ["BRIEF_THREADS"])
+        env = os.environ.get
+        if env("BRIEF_BACKEND"):
+            s.backend.kind = env("BRIEF_BACKEND").strip().lower()
+        if env("BRIEF_OPENAI_BASE_URL"):
+            s.backend.base_url = env("BRIEF_OPENAI_BASE_URL")
+        if env("BRIEF_OPENAI_API_KEY"):
+            s.backend.api_key = env("BRIEF_OPENAI_API_KEY")
+        if env("BRIEF_OPENAI_MODEL"):
+            s.backend.model = env("BRIEF_OPENAI_MODEL")
+        if env("BRIEF_OPENAI_TIMEOUT"):
+            s.backend.timeout_s = float(env("BRIEF_OPENAI_TIMEOUT"))
         return s

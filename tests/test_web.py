@@ -14,6 +14,10 @@ from types import SimpleNamespace
 
 import pytest
 
+# pandas 3 deprecations raised inside gradio's own code, not ours
+pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
 REPO = Path(__file__).resolve().parents[1]
 ARTICLES = REPO / "data" / "articles"
 SHOTS = REPO / "docs" / "screenshots"
@@ -62,7 +66,7 @@ def test_marked_html_escapes_and_nests():
     text = 'a <script>x()</script> b <img src=x onerror="y()"> c'
     out = marked_html(text, 0, len(text), [(0, len(text), "psg"), (2, 10, "support")])
     assert "<script>" not in out and "<img" not in out and "&lt;script&gt;" in out
-    assert out.startswith('<mark class="psg"><mark class="support">')
+    assert '<mark class="psg"><mark class="support">&lt;script&gt;</mark></mark>' in out
     page = article_html("Body text.\nReader says: <b>hi</b>", 11, [])
     assert 'class="reader-comment"' in page and "&lt;b&gt;hi&lt;/b&gt;" in page
 
@@ -115,11 +119,18 @@ def page(server, browser):
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_timeout(300)
+
+
+def settle(page, timeout: int = 30_000) -> None:
+    """Wait until no Gradio output is still pending (so screenshots show the finished state)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=status-tracker]:not(.hide)')", timeout=timeout)
     page.wait_for_timeout(300)
 
 
 def shot(page, name: str) -> None:
+    settle(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -137,9 +148,9 @@ def test_articles_tab_lists_all_articles(server, page):
     table = page.locator("#article-table")
     for d in server.service.documents():
         if d.id in BUNDLED:
-            table.get_by_text(d.id, exact=True).first.wait_for(timeout=15_000)
+            table.get_by_text(d.id, exact=True).filter(visible=True).first.wait_for(timeout=15_000)
     assert len(BUNDLED) == 5
-    table.get_by_text(DARLINGTON, exact=True).first.click()
+    table.get_by_text(DARLINGTON, exact=True).filter(visible=True).first.click()
     view = page.locator(f'#article-view .article-view[data-doc="{DARLINGTON}"]')
     view.wait_for(timeout=15_000)
     assert "Darlington" in view.inner_text()
@@ -158,10 +169,38 @@ def test_councils_tab_shows_a_briefing(server, page):
     shot(page, "councils")
 
 
-def _upload(page, path: Path) -> None:
+@pytest.mark.model
+def test_ask_darlington_citation_opens_the_passage(server, page):
+    open_tab(page, "Ask")
+    page.locator("#question textarea").fill("Why was Darlington rated inadequate?")
+    page.locator("#ask-btn").click()
+    final = page.locator('#answer .brief-answer[data-status]:not([data-status="streaming"])')
+    final.wait_for(timeout=120_000)
+    assert final.get_attribute("data-status") == "answered", final.inner_text()
+    cites = page.locator("#answer .answer-text a.cite")
+    assert cites.count() >= 1
+    opened = None
+    for i in range(cites.count()):
+        cites.nth(i).click()
+        panel = page.locator("#answer .src-panel.open")
+        panel.wait_for(timeout=5_000)
+        if panel.get_attribute("data-doc") == DARLINGTON:
+            opened = panel
+            break
+    assert opened is not None, "no citation opened a passage of the Darlington article"
+    assert opened.is_visible()
+    mark = opened.locator("mark.support").first
+    assert mark.is_visible() and mark.inner_text().strip()
+    assert "Darlington" in opened.locator(".src-head").inner_text()
+    assert page.locator("#history li").count() >= 1
+    shot(page, "ask")
+
+
+def _upload(page, *paths: Path) -> None:
     open_tab(page, "Add articles")
-    page.locator("#upload-files input[type=file]").set_input_files(str(path))
-    page.locator("#upload-files").get_by_text(path.name).first.wait_for(timeout=15_000)
+    page.locator("#upload-files input[type=file]").set_input_files([str(p) for p in paths])
+    for p in paths:
+        page.locator("#upload-files").get_by_text(p.name).first.wait_for(timeout=15_000)
     page.locator("#upload-btn").click()
 
 
@@ -170,10 +209,14 @@ def test_upload_article_then_find_it_by_search(server, page, tmp_path):
     f.write_text("Ofsted praises Quendlewick family hubs\n"
                  "Inspectors said the Quendlewick family hubs helped children's social workers visit families "
                  "within days, and praised the council's stable workforce.\n", encoding="utf-8")
-    _upload(page, f)
+    empty = tmp_path / "empty notes.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    _upload(page, f, empty)
     report = page.locator("#ingest-report li.added")
     report.first.wait_for(timeout=60_000)
     assert "Quendlewick" in report.first.inner_text()
+    refused = page.locator("#ingest-report li.refused")
+    assert refused.count() == 1 and "empty notes.txt" in refused.inner_text()  # named as uploaded, with the reason
     shot(page, "add_articles")
     open_tab(page, "Ask")
     page.locator("#search-acc").get_by_text("Search passages").first.click()
@@ -200,7 +243,7 @@ def test_hostile_article_renders_as_text(server, page, tmp_path):
     open_tab(page, "Articles")
     page.locator("#article-search textarea, #article-search input").first.fill("xyzzyplugh")
     page.wait_for_timeout(1500)
-    page.locator("#article-table").get_by_text("upload-", exact=False).first.click()
+    page.locator("#article-table").get_by_text("upload-", exact=False).filter(visible=True).first.click()
     view = page.locator("#article-view .article-view")
     view.wait_for(timeout=15_000)
     page.wait_for_timeout(500)
@@ -223,33 +266,6 @@ def test_gradio_client_search_api(server):
     assert isinstance(hits, list) and hits
     assert hits[0]["article_id"] == DARLINGTON and {"title", "date", "score", "text"} <= set(hits[0])
     assert "/ask_api" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-
-
-@pytest.mark.model
-def test_ask_darlington_citation_opens_the_passage(server, page):
-    open_tab(page, "Ask")
-    page.locator("#question textarea").fill("Why was Darlington rated inadequate?")
-    page.locator("#ask-btn").click()
-    final = page.locator('#answer .brief-answer:not([data-status="streaming"])')
-    final.wait_for(timeout=120_000)
-    assert final.get_attribute("data-status") == "answered", final.inner_text()
-    cites = page.locator("#answer .answer-text a.cite")
-    assert cites.count() >= 1
-    opened = None
-    for i in range(cites.count()):
-        cites.nth(i).click()
-        panel = page.locator("#answer .src-panel.open")
-        panel.wait_for(timeout=5_000)
-        if panel.get_attribute("data-doc") == DARLINGTON:
-            opened = panel
-            break
-    assert opened is not None, "no citation opened a passage of the Darlington article"
-    assert opened.is_visible()
-    mark = opened.locator("mark.support").first
-    assert mark.is_visible() and mark.inner_text().strip()
-    assert "Darlington" in opened.locator(".src-head").inner_text()
-    assert page.locator("#history li").count() >= 1
-    shot(page, "ask")
 
 
 @pytest.mark.model

@@ -257,7 +257,11 @@ class AnswerView:
                 claims = [s.text for _, s in kept if p.n in s.citations] or [self.question]
                 panels.append(self.panel(f"{self.uid}-p{p.n}", p, claims, f"[{p.n}]"))
                 meta = " · ".join([esc(p.date or "undated"), esc(p.source or "source not recorded")])
-                snippet = f'<div class="snippet">{esc(p.text)}</div>' if refused else ""
+                if refused:
+                    snippet = f'<div class="snippet">{esc(p.text)}</div>'
+                else:
+                    preview = p.text if len(p.text) <= 110 else p.text[:110].rsplit(" ", 1)[0] + "…"
+                    snippet = f' <small class="preview">“{esc(preview)}”</small>'
                 items.append(f'<li><a class="srclink" href="#{self.uid}-p{p.n}" data-n="{p.n}">[{p.n}] '
                              f'{esc(p.title) or esc(p.doc_id)}</a> <small>{meta}</small>{snippet}</li>')
             if items:
@@ -302,7 +306,8 @@ CSS = """
 .brief-answer .refusal { padding: .6em .8em; border-left: 4px solid #d97706; background: rgba(217,119,6,.08); }
 .brief-answer .pending { color: var(--body-text-color-subdued); font-style: italic; margin: .4em 0; }
 .brief-answer a.cite, .brief-answer a.srclink { text-decoration: none; font-weight: 600; cursor: pointer; }
-.brief-answer a.cite { font-size: .85em; vertical-align: super; margin-left: 1px; }
+.brief-answer a.cite { font-size: .8em; vertical-align: super; line-height: 0; margin: 0 0 0 1px; padding: 0; }
+.brief-answer .preview { color: var(--body-text-color-subdued); }
 .brief-answer .chk { font-size: .8em; margin-left: 2px; cursor: help; }
 .brief-answer .chk.ok { color: #15803d; } .brief-answer .chk.bad { color: #b91c1c; }
 .brief-answer .sent.dropped { color: var(--body-text-color-subdued); text-decoration: line-through; }
@@ -677,28 +682,30 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
         progress((0, total), desc="Starting")
         result = run_qa_eval(Counting(), Path(path), limit=n or None, progress=False)
         s = result["summary"]
-        keys = ["questions", "answerable", "unanswerable", "recall@5", "key_facts_correct", "key_facts_partial",
-                "refusal_accuracy", "false_refusal_rate", "citation_validity", "sentences_dropped_share",
-                "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50"]
-        summary = pd.DataFrame([[k, "" if s.get(k) is None else str(s.get(k))] for k in keys], columns=["metric", "value"])
-        by_type = pd.DataFrame([[t, v["n"], v["recall@5"], v["refusal_correct"], v["key_facts_correct"]]
-                                for t, v in s["by_type"].items()],
-                               columns=["type", "n", "recall@5", "refusal_correct", "key_facts_correct"]).astype(str)
-        items = pd.DataFrame([[r["id"], r["type"], r["status"], "yes" if r["refusal_correct"] else "no",
-                               f"{r.get('facts_found', '')}/{r.get('facts_total', '')}" if r["answerable"] else "",
-                               f"{r['timings'].get('total_s', 0):.1f}", r["question"], r["answer"][:200]]
+        # every headline number the evaluation reports (the set grows as eval.qa gains metrics)
+        summary = pd.DataFrame([[k, "—" if v is None else str(v)] for k, v in s.items()
+                                if v is None or isinstance(v, (int, float, str))], columns=["metric", "value"])
+        type_rows = [{"type": t, **{k: ("—" if x is None else x) for k, x in v.items()}}
+                     for t, v in (s.get("by_type") or {}).items()]
+        by_type = pd.DataFrame(type_rows).astype(str) if type_rows else pd.DataFrame(columns=["type"])
+        items = pd.DataFrame([[r.get("id"), r.get("type"), r.get("status"), "yes" if r.get("refusal_correct") else "no",
+                               f"{r.get('facts_found', '')}/{r.get('facts_total', '')}" if r.get("answerable") else "",
+                               f"{(r.get('timings') or {}).get('total_s', 0):.1f}", r.get("question"),
+                               (r.get("answer") or "")[:200]]
                               for r in result["items"]],
                              columns=["id", "type", "status", "refusal ok", "facts", "seconds", "question", "answer"])
         rates = ["recall@5", "key_facts_correct", "key_facts_partial", "refusal_accuracy", "citation_validity"]
-        plot = pd.DataFrame([[k, float(s[k])] for k in rates if s.get(k) is not None], columns=["metric", "value"])
+        rates += [k for k in ("faithfulness", "citation_precision", "citation_recall") if k in s]
+        plot = pd.DataFrame([[k, float(s[k])] for k in rates if isinstance(s.get(k), (int, float))],
+                            columns=["metric", "value"])
         with eval_lock:
-            eval_runs.append({"run": len(eval_runs) + 1, "when": result["date"], "file": allowed[path],
-                              "questions": s["questions"], "key_facts_correct": s["key_facts_correct"],
-                              "refusal_accuracy": s["refusal_accuracy"], "citation_validity": s["citation_validity"],
-                              "answer_s_p50": s["answer_total_s_p50"], "model": result.get("model")})
+            eval_runs.append({"run": len(eval_runs) + 1, "when": result.get("date"), "file": allowed[path],
+                              **{k: s.get(k) for k in ("questions", "key_facts_correct", "refusal_accuracy",
+                                                       "citation_validity", "faithfulness", "answer_total_s_p50")},
+                              "model": result.get("model")})
             runs = pd.DataFrame(eval_runs).astype(str)
-        head = (f"**{esc(allowed[path])}**: {s['questions']} questions ({s['answerable']} answerable, "
-                f"{s['unanswerable']} unanswerable) with `{esc(result.get('model'))}`.")
+        head = (f"**{esc(allowed[path])}**: {s.get('questions')} questions ({s.get('answerable')} answerable, "
+                f"{s.get('unanswerable')} unanswerable) with `{esc(result.get('model'))}`.")
         return head, summary, plot, by_type, items, runs
 
     # -- layout --
@@ -740,7 +747,7 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
                     art_pick = gr.Dropdown(article_choices(), value=None, label="Open article", scale=2,
                                            elem_id="article-pick")
                 table = gr.Dataframe(article_rows(), headers=ARTICLE_HEADERS, interactive=False, wrap=True,
-                                     datatype="str", elem_id="article-table", max_height=420,
+                                     datatype="str", elem_id="article-table", max_height=640,
                                      column_widths=["14%", "30%", "9%", "13%", "10%", "12%", "7%", "5%"],
                                      label="Articles (click a column header to sort, a row to open)")
                 art_view = gr.HTML(article_view(None), elem_id="article-view")
@@ -776,10 +783,12 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
                 eval_head = gr.Markdown(elem_id="eval-head")
                 with gr.Row():
                     eval_summary = gr.Dataframe(headers=["metric", "value"], interactive=False, label="Headline metrics",
-                                                elem_id="eval-summary")
-                    eval_plot = gr.BarPlot(x="metric", y="value", y_lim=[0, 1], label="Rates (0–1)", elem_id="eval-plot")
+                                                elem_id="eval-summary", max_height=720)
+                    eval_plot = gr.BarPlot(x="metric", y="value", y_lim=[0, 1], label="Rates (0–1)", elem_id="eval-plot",
+                                           x_label_angle=-40, height=420)
                 eval_types = gr.Dataframe(interactive=False, label="By question type", elem_id="eval-types")
-                eval_items = gr.Dataframe(interactive=False, wrap=True, label="Per question", elem_id="eval-items")
+                eval_items = gr.Dataframe(interactive=False, wrap=True, label="Per question", elem_id="eval-items",
+                                          column_widths=["6%", "8%", "11%", "7%", "6%", "7%", "25%", "30%"])
                 eval_runs_df = gr.Dataframe(interactive=False, label="Runs in this session (compare)",
                                             elem_id="eval-runs")
 
