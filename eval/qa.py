@@ -190,7 +190,7 @@ def score_item(item: QAItem, answer, hit_docs: list[str], claims: list[dict] | N
     for s in answer.sentences:
         ok = bool(s.citations) and all(c in by_n for c in s.citations)
         if ok:
-            src = " ".join(f"{by_n[c].title} {by_n[c].date or ''} {by_n[c].text}" for c in s.citations)
+            src = " ".join(f"{by_n[c].date or ''} {by_n[c].text}" for c in s.citations)
             chk = check_support(s.text, src)
             ok = not chk.hard_fail and chk.coverage >= 0.5
         valid.append(ok)

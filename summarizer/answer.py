@@ -94,9 +94,9 @@ def trim_passage(hit: Hit, doc_text: str | None, question: str, qvec: np.ndarray
     return " ".join(out), start, end
 
 
-def question_gaps(question: str, passages: list[Passage]) -> list[str]:
-    """Years, numbers and names the question asks about that no passage (or its date) mentions."""
-    evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages)
+def question_gaps(question: str, passages: list[Passage], articles: list[str] | None = None) -> list[str]:
+    """Years, numbers and names the question asks about that neither the passages nor their articles mention."""
+    evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages) + " " + " ".join(articles or [])
     # a report is published some months after its inspection: an article dated 2016 may describe a 2015 visit
     years = {int(p.date[:4]) for p in passages if p.date and p.date[:4].isdigit()}
     evidence += " " + " ".join(str(y - 1) for y in years)
@@ -124,6 +124,8 @@ def parse_sentence(raw: str) -> tuple[str, list[int]]:
 def check_sentence(raw: str, passages: list[Passage], min_support: float) -> AnswerSentence:
     """Keep a sentence only if its cited passages contain its numbers, names and most of its words."""
     text, cites = parse_sentence(raw)
+    if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
+        return AnswerSentence(text, cites, False, 0.0, "not a sentence")
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
     note = ""
@@ -132,7 +134,7 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float) -> Ans
         if best is None:
             return AnswerSentence(text, [], False, 0.0, "no passage to cite")
         valid, note = [best.n], "citation added by the checker"
-    source = " ".join(f"{by_n[c].title} {by_n[c].date or ''} {by_n[c].text}" for c in valid)
+    source = " ".join(f"{by_n[c].date or ''} {by_n[c].text}" for c in valid)  # titles are not evidence
     chk = check_support(text, source)
     if chk.missing_numbers:
         return AnswerSentence(text, valid, False, chk.coverage, f"numbers not in the cited passages: {', '.join(chk.missing_numbers)}")
@@ -198,7 +200,8 @@ class Answerer:
         passages = self.passages_for(question, result)
         yield AskEvent("passages", passages)
         pairs = [(heading(p), p.text) for p in passages]
-        gaps = question_gaps(question, passages)
+        articles = [t for t in dict.fromkeys(self.doc_text(p.doc_id) for p in passages) if t]
+        gaps = question_gaps(question, passages, articles)
         timings = {"search_s": t_search}
         if gaps:
             timings["total_s"] = time.perf_counter() - t0

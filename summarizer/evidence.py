@@ -114,7 +114,7 @@ def locate(quote: str, dt: DocText, hint: str = "") -> tuple[tuple[int, int] | N
                     return _sentence_cover(dt, s, e), "normalised"
                 pos = ntext.find(nq, pos + 1)
     # fuzzy: the body sentence (or pair of sentences) sharing most of the quote's content words
-    target = content_terms(q) or content_terms(hint)
+    target = content_terms(q) | content_terms(hint)
     if not target:
         return None, "empty quote"
     best, best_score = None, 0.0
@@ -169,7 +169,8 @@ def check_item(text: str, evidence: list[Span], dt: DocText, extra_names: list[s
     return None
 
 
-def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = None) -> tuple[list[Span], str | None]:
+def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = None,
+           min_support: float = 0.5) -> tuple[list[Span], str | None]:
     """Locate quote, build evidence, and check the item; returns (evidence, failure reason or None)."""
     if not text or not text.strip():
         return [], "empty item"
@@ -177,7 +178,14 @@ def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = N
     if found is None:
         return [], how
     ev = [span(dt, *found)]
-    return ev, check_item(text, ev, dt, extra_names)
+    reason = check_item(text, ev, dt, extra_names)
+    if reason is None:
+        terms = content_terms(text)
+        if terms:
+            cov = len(terms & content_terms(ev[0].text)) / len(terms)
+            if cov < min_support:
+                reason = f"evidence does not support the statement (only {cov:.0%} of its words are in it)"
+    return ev, reason
 
 
 def strip_quotes(s: str) -> str:

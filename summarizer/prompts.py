@@ -1,7 +1,7 @@
 """Prompt templates (Qwen chat format). The system text comes first and never changes, so its KV cache is reused."""
 from __future__ import annotations
 
-PROMPT_VERSION = "ask-1"
+PROMPT_VERSION = "ask-2"
 
 SYSTEM = (
     "You are a careful analyst of Ofsted inspections of English councils' children's services. "
@@ -38,7 +38,7 @@ def answer_prompt(passages: list[tuple[str, str]], question: str) -> str:
         question_head(passages, question)
         + "Answer in 1 to 4 short sentences using only facts stated in the passages. "
         "End every sentence with the number of the passage it comes from, like [1] or [2]. "
-        "Say who said or found each thing (Ofsted, inspectors, the council) as the passage does."
+        "Attribute a statement to Ofsted, inspectors, the council or a person only if the passage says they made it."
     )
 
 

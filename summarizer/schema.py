@@ -157,14 +157,14 @@ def summary_key(content_hash: str, model_id: str, prompt_version: str = PROMPT_V
 
 
 # --- what the model fills (kept small: every token costs ~35 ms on this machine) -------------------------------
-def _items(n: int, with_text_len: int = 160) -> dict:
+def _items(n: int, with_text_len: int = 120) -> dict:
     return {
         "type": "array",
         "maxItems": n,
         "items": {
             "type": "object",
             "properties": {"text": {"type": "string", "maxLength": with_text_len},
-                           "quote": {"type": "string", "maxLength": 220}},
+                           "quote": {"type": "string", "maxLength": 160}},
             "required": ["text", "quote"],
         },
     }
@@ -186,16 +186,16 @@ def extraction_schema(with_overview: bool, with_judgement: bool = True, n: int =
         props["previous_quote"] = {"type": "string", "maxLength": 200}
     props["weaknesses"] = _items(n)
     props["strengths"] = _items(n)
-    props["actions"] = _items(2)
+    props["actions"] = _items(min(n, 2))
     props["figures"] = _items(n)
     props["people"] = {
         "type": "array",
-        "maxItems": 3,
+        "maxItems": 2,
         "items": {
             "type": "object",
-            "properties": {"name": {"type": "string", "maxLength": 60}, "role": {"type": "string", "maxLength": 80},
-                           "organisation": {"type": "string", "maxLength": 80},
-                           "quote": {"type": "string", "maxLength": 200}},
+            "properties": {"name": {"type": "string", "maxLength": 40}, "role": {"type": "string", "maxLength": 60},
+                           "organisation": {"type": "string", "maxLength": 60},
+                           "quote": {"type": "string", "maxLength": 120}},
             "required": ["name", "role", "organisation", "quote"],
         },
     }

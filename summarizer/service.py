@@ -99,10 +99,72 @@ class BriefService:
     def answerer(self) -> Answerer:
         r = self.retriever
         return Answerer(r, self.llm, self.settings.answer, self.embedder,
-                        doc_text=lambda doc_id: (d.text if (d := r.snap.documents.get(doc_id)) else None))
+                        doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := r.snap.documents.get(doc_id)) else None))
 
     def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
         return self.answerer().ask_stream(question, filters)
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         return self.answerer().ask(question, filters)
+
+    # --- structured summaries and briefings --------------------------------------------------------------------
+    @property
+    def summaries_dir(self) -> Path:
+        return self.index_dir / "summaries"
+
+    def result_store(self):
+        from .results import ResultStore
+
+        return ResultStore(self.summaries_dir)
+
+    def backend(self):
+        from .backends import make_backend
+
+        if self.settings.backend.kind == "llama":
+            return make_backend(self.settings, llm=self.llm)
+        return make_backend(self.settings)
+
+    def summarize(self, ids: list[str] | None = None, workers: int | None = None, progress=None, force: bool = False,
+                  backend=None):
+        """Structured summaries of the given documents (all when ids is None) into the results store."""
+        from .batch import run_batch
+        from .summaries import Summarizer
+
+        docs_by_id = {d.id: d for d in self.documents()}
+        if ids is None:
+            docs = list(docs_by_id.values())
+        else:
+            missing = [i for i in ids if i not in docs_by_id]
+            if missing:
+                raise KeyError(f"not in the index: {', '.join(missing)}")
+            docs = [docs_by_id[i] for i in ids]
+        summarizer = Summarizer(backend or self.backend())
+        return run_batch(docs, summarizer, self.result_store(), workers=workers or self.settings.backend.workers,
+                         progress=progress, force=force)
+
+    def stored_summaries(self):
+        """The newest stored summary of each indexed document whose text has not changed since."""
+        docs = self.documents()
+        if not self.summaries_dir.exists():
+            return []
+        return self.result_store().all_latest({d.id for d in docs}, {d.id: d.hash for d in docs})
+
+    def council_briefing(self, name: str):
+        from retrieval.search import SearchFilters
+
+        from .briefing import council_briefing
+
+        def search(query: str, council: str) -> list[dict]:
+            try:
+                res = self.search(query, 5, SearchFilters(councils=[council]))
+            except Exception:  # retrieval is a bonus here; a briefing from summaries still stands
+                return []
+            return [{"doc_id": h.chunk.doc_id, "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text,
+                     "title": h.title} for h in res.hits]
+
+        return council_briefing(name, self.documents(), self.stored_summaries(), search=search)
+
+    def digest(self) -> dict:
+        from .briefing import digest
+
+        return digest(self.documents(), self.stored_summaries())

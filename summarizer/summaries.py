@@ -56,9 +56,9 @@ class Part:
 @dataclass
 class SummaryOptions:
     part_chars: int = 4200  # ~1,000 tokens: above this a council's text is map-reduced
-    max_repairs: int = 8  # regeneration calls per document (each failed item gets at most one)
-    items_per_field: int = 3
-    extract_tokens: int = 700
+    max_repairs: int = 4  # regeneration calls per document (each failed item gets at most one)
+    items_per_field: int = 2
+    extract_tokens: int = 520
     overview_chars: int = 1400
     report_headline_chars: int = 2600
 
@@ -104,28 +104,8 @@ class Summarizer:
 
     # --- reports ------------------------------------------------------------------------------------------------
     def _report(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
-        council = doc.meta.councils[0] if doc.meta.councils else (doc.extra.get("local_authority") or "unknown")
-        dates = list(doc.meta.inspection_dates)
-        entry = CouncilEntry(council=council, inspection_kind=_kind(doc) or "full inspection",
-                             date=(dates[0] if dates else doc.date), inspection_dates=dates)
-        for j in doc.meta.judgements:
-            if j.area and j.start is not None and j.end is not None and j.grade in GRADES:
-                if any(a.area == j.area for a in entry.areas):
-                    continue
-                entry.areas.append(AreaGrade(area=j.area, grade=j.grade, evidence=[span(dt, j.start, j.end)]))
-        overall = next((a for a in entry.areas if a.area == "overall effectiveness"), None)
-        if overall:
-            entry.judgement, entry.judgement_evidence = overall.grade, overall.evidence
-        prev = previous_report_judgement(doc.text)
-        if prev:
-            entry.previous_judgement, entry.previous_evidence = prev[0], [span(dt, *prev[1])]
-        li = lead_inspector(doc.text)
-        if li:
-            entry.lead_inspector = Person(name=li[0], role="lead inspector", organisation="Ofsted",
-                                          evidence=[span(dt, *li[1])])
-        for text, (s, e) in improvement_items(doc.text):
-            if dt.in_allowed(s, e):
-                entry.improvements.append(Item(text=text, evidence=[span(dt, s, e)]))
+        entry = report_entry_from_code(doc, dt)
+        council = entry.council
         head = report_headline(doc.text, self.options.report_headline_chars)
         if head:
             s, e = head
@@ -312,6 +292,34 @@ class Summarizer:
         if sents:
             rec.overview = " ".join(dt.text[a:b] for a, b in sents)
             rec.overview_evidence = [span(dt, a, b) for a, b in sents]
+
+
+def report_entry_from_code(doc: StoredDocument, dt: DocText | None = None) -> CouncilEntry:
+    """A report's council entry from code alone: judgement table grades, dates, lead inspector, improvement list."""
+    dt = dt or doc_text(doc.text, doc.comment_start)
+    council = doc.meta.councils[0] if doc.meta.councils else (doc.extra.get("local_authority") or "unknown")
+    dates = list(doc.meta.inspection_dates)
+    entry = CouncilEntry(council=council, inspection_kind=_kind(doc) or "full inspection",
+                         date=(dates[0] if dates else doc.date), inspection_dates=dates)
+    for j in doc.meta.judgements:
+        if j.area and j.start is not None and j.end is not None and j.grade in GRADES:
+            if any(a.area == j.area for a in entry.areas):
+                continue
+            entry.areas.append(AreaGrade(area=j.area, grade=j.grade, evidence=[span(dt, j.start, j.end)]))
+    overall = next((a for a in entry.areas if a.area == "overall effectiveness"), None)
+    if overall:
+        entry.judgement, entry.judgement_evidence = overall.grade, overall.evidence
+    prev = previous_report_judgement(doc.text)
+    if prev and prev[0] in GRADES:
+        entry.previous_judgement, entry.previous_evidence = prev[0], [span(dt, *prev[1])]
+    li = lead_inspector(doc.text)
+    if li:
+        entry.lead_inspector = Person(name=li[0], role="lead inspector", organisation="Ofsted",
+                                      evidence=[span(dt, *li[1])])
+    for text, (s, e) in improvement_items(doc.text):
+        if dt.in_allowed(s, e):
+            entry.improvements.append(Item(text=text, evidence=[span(dt, s, e)]))
+    return entry
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------

@@ -61,3 +61,8 @@ def test_render():
     from summarizer.records import AnswerSentence
 
     assert render([AnswerSentence("A.", [1], True), AnswerSentence("B.", [1, 2], True)]) == "A. [1] B. [1] [2]"
+
+
+def test_wordless_output_is_not_a_sentence():
+    s = check_sentence(",,, [1][2]", P, 0.5)
+    assert not s.supported

@@ -6,9 +6,7 @@ Screenshots of each tab go to docs/screenshots/<tab>.png.
 """
 from __future__ import annotations
 
-import os
 import socket
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -199,8 +197,10 @@ def test_ask_darlington_citation_opens_the_passage(server, page):
 def _upload(page, *paths: Path) -> None:
     open_tab(page, "Add articles")
     page.locator("#upload-files input[type=file]").set_input_files([str(p) for p in paths])
-    for p in paths:
-        page.locator("#upload-files").get_by_text(p.name).first.wait_for(timeout=15_000)
+    from playwright.sync_api import expect
+
+    for p in paths:  # uploaded to the server and listed (the name is shown as stem + suffix)
+        expect(page.locator("#upload-files")).to_contain_text(p.stem, timeout=30_000)
     page.locator("#upload-btn").click()
 
 
@@ -266,6 +266,23 @@ def test_gradio_client_search_api(server):
     assert isinstance(hits, list) and hits
     assert hits[0]["article_id"] == DARLINGTON and {"title", "date", "score", "text"} <= set(hits[0])
     assert "/ask_api" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+
+
+def test_login_is_enforced_when_set(server):
+    import httpx
+    from gradio_client import Client
+    from ui.web import serve
+
+    port = _free_port()
+    app = serve(server.service, host="127.0.0.1", port=port, auth=("brief", "s3cret"), block=False,
+                preload_model=False, quiet=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert httpx.get(url + "config").status_code == 401
+        client = Client(url, auth=("brief", "s3cret"), verbose=False, analytics_enabled=False, download_files=False)
+        assert client.predict("Torbay", 1, api_name="/search_api")[0]["article_id"]
+    finally:
+        app.close()
 
 
 @pytest.mark.model

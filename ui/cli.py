@@ -262,6 +262,80 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _summary_progress():
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int, info: dict) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc="summarize", unit="doc", file=sys.stderr)
+        bar.n = done
+        bar.set_postfix_str(f"{info.get('tokens_per_s', 0):.1f} tok/s, {info.get('failed', 0)} failed"
+                            + (f", last {info['doc_id']}" if info.get("doc_id") else ""))
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_summarize(args) -> int:
+    if not args.all and not args.ids:
+        raise UserError("Say what to summarize: brief summarize --all, or brief summarize ID...")
+    svc = _service(args)
+    if args.backend:
+        svc.settings.backend.kind = args.backend
+    from summarizer.backends import BackendUnavailable
+
+    try:
+        report = svc.summarize(None if args.all else args.ids, workers=args.workers,
+                               progress=None if args.json else _summary_progress(), force=args.force)
+    except KeyError as e:
+        raise UserError(str(e).strip("'\"") + ". See: brief list") from None
+    except BackendUnavailable as e:
+        raise UserError(str(e)) from None
+    except KeyboardInterrupt:
+        print("\nbrief: interrupted; finished summaries are stored. Rerun the same command to resume.",
+              file=sys.stderr)
+        return 130
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"{len(report.done)} summarized, {len(report.skipped)} already done, {len(report.failed)} failed "
+              f"({report.seconds:.1f}s, {report.tokens_per_s:.1f} tok/s, model {report.model_id}).")
+        for doc_id, err in report.failed.items():
+            print(f"  failed {doc_id}: {err}", file=sys.stderr)
+        print(f"Results: {svc.summaries_dir}/summaries.jsonl, summaries.sqlite, markdown/")
+    if report.stopped:
+        print(f"brief: stopped early: {report.stopped}", file=sys.stderr)
+        return 1
+    return 0 if not report.failed else 1
+
+
+def cmd_council(args) -> int:
+    name = " ".join(args.name).strip()
+    if not name:
+        raise UserError("Name a council, e.g. brief council Torbay")
+    from summarizer.briefing import format_briefing
+
+    b = _service(args).council_briefing(name)
+    if args.json:
+        _print_json(b.as_dict())
+    else:
+        print(format_briefing(b))
+    return 0 if b.covered else 1
+
+
+def cmd_digest(args) -> int:
+    from summarizer.briefing import format_digest
+
+    d = _service(args).digest()
+    _print_json(d) if args.json else print(format_digest(d))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="brief", description="Grounded answers about Ofsted inspections of children's services, from your articles.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -303,6 +377,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-baselines", action="store_true", help="skip the dense/BM25/extractive baselines")
     sp.add_argument("--runs-dir", help="where runs are stored (default eval/runs)")
     sp.add_argument("--benchmark", help="SummEdits news JSON (default ../shared/benchmarks/summedits/summedits_news.json)")
+    sp = add("summarize", cmd_summarize, "Structured summaries (JSON + SQLite + Markdown under <index>/summaries/); "
+             "resumable: rerunning skips what is done.")
+    sp.add_argument("ids", nargs="*", help="document ids (see brief list)")
+    sp.add_argument("--all", action="store_true", help="every indexed document")
+    sp.add_argument("--workers", type=int, default=None, help="requests at once (openai backend; default 1)")
+    sp.add_argument("--backend", choices=["llama", "transformers", "openai"],
+                    help="model backend (default llama, or BRIEF_BACKEND)")
+    sp.add_argument("--force", action="store_true", help="redo documents already summarized")
+    for name in ("council", "brief"):
+        sp = add(name, cmd_council, "Everything the corpus says about one council: timeline of inspections and "
+                 "judgements, recurring weaknesses, what changed between visits, with citations.")
+        sp.add_argument("name", nargs="+", help="council name, e.g. Torbay")
+    add("digest", cmd_digest, "The corpus at a glance: councils x latest judgement x date x source, and recurring themes.")
     sp = add("serve", cmd_serve, "Serve the web interface (Ask, Articles, Councils, Add articles, Evaluate).")
     sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other address "
                     "needs BRIEF_USERNAME and BRIEF_PASSWORD)")

@@ -183,7 +183,7 @@ class AnswerView:
         at = text.find(probe) if probe else -1
         return (at, min(len(text), at + len(p.text))) if at >= 0 else (0, 0)
 
-    def panel(self, pid: str, p: Passage, claims: list[str], label: str) -> str:
+    def panel(self, pid: str, p: Passage, claims: list[str], label: str = "Supports") -> str:
         doc = self._doc(p.doc_id)
         text = doc.text if doc is not None else p.text
         comment_start = doc.comment_start if doc is not None else None
@@ -195,7 +195,7 @@ class AnswerView:
                 marks.append((a, b, "support"))
         head = [f"<b>[{p.n}] {esc(p.title) or esc(p.doc_id)}</b>", esc(p.date or "undated"),
                 esc(f"source: {p.source}" if p.source else "source not recorded"), f"<code>{esc(p.doc_id)}</code>"]
-        claim_html = "".join(f'<div class="src-claim">Supports: “{esc(c)}”</div>' for c in claims)
+        claim_html = "".join(f'<div class="src-claim">{esc(label)}: “{esc(c)}”</div>' for c in claims)
         return (f'<div class="src-panel" id="{pid}" data-doc="{esc(p.doc_id)}" data-n="{p.n}">'
                 f'<div class="src-head">{" · ".join(head)} <a class="close-panel" href="#{self.uid}">close</a></div>'
                 f'{claim_html}<div class="article-box">{article_html(text, comment_start, marks)}</div></div>')
@@ -245,7 +245,7 @@ class AnswerView:
         for i, s in enumerate(self.sentences):
             for n in s.citations:
                 if n in by_n:
-                    panels.append(self.panel(f"{self.uid}-s{i}-p{n}", by_n[n], [s.text], f"[{n}]"))
+                    panels.append(self.panel(f"{self.uid}-s{i}-p{n}", by_n[n], [s.text]))
         if self.passages and (a is not None or refused):
             if refused:
                 shown, title = self.passages, "Closest passages found"
@@ -254,8 +254,9 @@ class AnswerView:
                 shown, title = [p for p in self.passages if p.n in cited], "Sources"
             items = []
             for p in shown:
-                claims = [s.text for _, s in kept if p.n in s.citations] or [self.question]
-                panels.append(self.panel(f"{self.uid}-p{p.n}", p, claims, f"[{p.n}]"))
+                claims = [s.text for _, s in kept if p.n in s.citations]
+                panels.append(self.panel(f"{self.uid}-p{p.n}", p, claims or [self.question],
+                                         "Supports" if claims else "Closest to the question"))
                 meta = " · ".join([esc(p.date or "undated"), esc(p.source or "source not recorded")])
                 if refused:
                     snippet = f'<div class="snippet">{esc(p.text)}</div>'
@@ -593,10 +594,10 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
     def add_files(files, progress=gr.Progress()):
         files = [f for f in (files or []) if f]
         if not files:
-            return refreshed('<div class="ingest-report"><p>Choose one or more files first.</p></div>')
+            return *refreshed('<div class="ingest-report"><p>Choose one or more files first.</p></div>'), gr.skip()
         if len(files) > MAX_FILES:
-            return refreshed(f'<div class="ingest-report"><ul><li class="refused">refused: {len(files)} files at once; '
-                             f"add at most {MAX_FILES} at a time.</li></ul></div>")
+            return *refreshed(f'<div class="ingest-report"><ul><li class="refused">refused: {len(files)} files at once; '
+                              f"add at most {MAX_FILES} at a time.</li></ul></div>"), gr.skip()
         refused: list[tuple[str, str]] = []
         names: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="brief-upload-") as tmp:
@@ -622,7 +623,7 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
                 if suffix != ".jsonl":  # remember the uploaded name as metadata only, via a sidecar
                     (folder / f"upload-{digest}.json").write_text(json.dumps({"uploaded_as": shown}), encoding="utf-8")
                 names[safe], names[Path(safe).stem] = shown, shown
-            return refreshed(run_ingest(folder, names, refused, progress))
+            return *refreshed(run_ingest(folder, names, refused, progress)), None  # clear the processed uploads
 
     def add_pasted(title: str, date: str, source: str, text: str, progress=gr.Progress()):
         text, title, date, source = (text or "").strip(), (title or "").strip(), (date or "").strip(), (source or "").strip()
@@ -812,7 +813,7 @@ def build_app(service: BriefService, settings=None) -> gr.Blocks:
 
         ingest_outputs = [ingest_out, table, art_pick, council, council_pick, stats]
         index_group = {"concurrency_limit": 1, "concurrency_id": "index"}
-        upload_btn.click(add_files, [upload], ingest_outputs, api_visibility="private", **index_group)
+        upload_btn.click(add_files, [upload], ingest_outputs + [upload], api_visibility="private", **index_group)
         paste_btn.click(add_pasted, [p_title, p_date, p_source, p_text], ingest_outputs, api_visibility="private",
                         **index_group)
         eval_btn.click(run_eval, [qa_pick, qa_limit], [eval_head, eval_summary, eval_plot, eval_types, eval_items,
@@ -844,8 +845,12 @@ def serve(service: BriefService, host: str = "127.0.0.1", port: int = 7860, auth
     app = build_app(service, service.settings)
     if preload_model:  # load the model while the first page renders
         threading.Thread(target=lambda: _quietly(lambda: service.llm), daemon=True, name="brief-preload").start()
+    if not quiet:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"brief: serving http://{shown}:{port}/ ({'login required' if auth else 'this machine only'}; "
+              "Ctrl-C to stop)", flush=True)
     app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block, show_error=True,
-               max_file_size=MAX_FILE_BYTES, ssr_mode=False, quiet=quiet, css=CSS,
+               max_file_size=MAX_FILE_BYTES, ssr_mode=False, quiet=True, css=CSS,
                theme=gr.themes.Default(**THEME_FONTS), footer_links=["api"],
                auth_message="brief: sign in with BRIEF_USERNAME / BRIEF_PASSWORD")
     return app
