@@ -44,10 +44,8 @@ class AskEvent:
 
 
 def heading(p: Passage) -> str:
-    bits = [p.title]
-    if p.date:
-        bits.append(p.date)
-    return " — ".join(bits)
+    """What the model is told about a passage: the councils it is about and its date (titles are not evidence)."""
+    return f"({', '.join(p.councils[:3]) or 'article'}; {p.date or 'undated'})"
 
 
 def trim_passage(hit: Hit, doc_text: str | None, question: str, qvec: np.ndarray | None,
@@ -121,31 +119,56 @@ def parse_sentence(raw: str) -> tuple[str, list[int]]:
     return text, list(dict.fromkeys(cites))
 
 
-def check_sentence(raw: str, passages: list[Passage], min_support: float) -> AnswerSentence:
-    """Keep a sentence only if its cited passages contain its numbers, names and most of its words."""
+def _verdict(text: str, cited: list[Passage], min_support: float) -> tuple[str, float]:
+    """Why the cited passages fail to support text ('' when they support it), and the word coverage."""
+    source = " ".join(f"{p.date or ''} {p.text}" for p in cited)  # titles are ours, not evidence
+    chk = check_support(text, source)
+    if chk.missing_numbers:
+        return f"numbers not in the cited passages: {', '.join(chk.missing_numbers)}", chk.coverage
+    if chk.missing_grades:
+        return f"judgement not in the cited passages: {', '.join(chk.missing_grades)}", chk.coverage
+    if chk.missing_names:
+        return f"names not in the cited passages: {', '.join(chk.missing_names)}", chk.coverage
+    if chk.coverage < min_support:
+        return f"only {chk.coverage:.0%} of its words are in the cited passages", chk.coverage
+    return "", chk.coverage
+
+
+def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "") -> AnswerSentence:
+    """Keep a sentence only if its cited passages contain its numbers, names and most of its words.
+
+    A sentence that cites the wrong passage (or none) is re-cited when one shown passage clearly supports it.
+    A word the sentence takes from the question that no passage contains is the question's premise
+    repeated without evidence, so it sinks the sentence too.
+    """
     text, cites = parse_sentence(raw)
     if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
         return AnswerSentence(text, cites, False, 0.0, "not a sentence")
+    if question:
+        everywhere = content_terms(" ".join(p.text for p in passages))
+        premise = sorted((content_terms(text) & content_terms(question)) - everywhere)
+        if premise:
+            return AnswerSentence(text, cites, False, 0.0,
+                                  f"repeats the question's {', '.join(premise)}, which no passage mentions")
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
-    note = ""
-    if not valid:
-        best = max(passages, key=lambda p: check_support(text, p.text).coverage, default=None)
-        if best is None:
-            return AnswerSentence(text, [], False, 0.0, "no passage to cite")
-        valid, note = [best.n], "citation added by the checker"
-    source = " ".join(f"{by_n[c].date or ''} {by_n[c].text}" for c in valid)  # titles are not evidence
-    chk = check_support(text, source)
-    if chk.missing_numbers:
-        return AnswerSentence(text, valid, False, chk.coverage, f"numbers not in the cited passages: {', '.join(chk.missing_numbers)}")
-    if chk.missing_names:
-        return AnswerSentence(text, valid, False, chk.coverage, f"names not in the cited passages: {', '.join(chk.missing_names)}")
-    need = min_support if not note else max(min_support, 0.7)
-    if chk.coverage < need:
-        return AnswerSentence(text, valid, False, chk.coverage, f"only {chk.coverage:.0%} of its words are in the cited passages")
-    if valid != cites and not note:
-        note = "citation to a passage that does not exist was removed"
-    return AnswerSentence(text, valid, True, chk.coverage, note)
+    why, coverage = _verdict(text, [by_n[c] for c in valid], min_support) if valid else ("no citation", 0.0)
+    if not why:
+        note = "citation to a passage that does not exist was removed" if valid != cites else ""
+        return AnswerSentence(text, valid, True, coverage, note)
+    # a clear match in another single passage: correct the citation rather than lose a supported sentence
+    strict = max(min_support, 0.7)
+    best = None
+    for p in passages:
+        if p.n in valid:
+            continue
+        reason, cov = _verdict(text, [p], strict)
+        if not reason and (best is None or cov > best[1]):
+            best = (p.n, cov)
+    if best is not None:
+        note = "citation added by the checker" if not valid else f"citation corrected by the checker (was {valid})"
+        return AnswerSentence(text, [best[0]], True, best[1], note)
+    return AnswerSentence(text, valid, False, coverage, why)
 
 
 def render(sentences: list[AnswerSentence]) -> str:
@@ -172,6 +195,14 @@ class Answerer:
             out.append(Passage(i, h.chunk.doc_id, h.chunk.id, h.title, text, start, end, h.date, h.source,
                                list(h.chunk.councils)))
         return out
+
+    def _judge(self, sent: AnswerSentence, pairs: list[tuple[str, str]], question: str) -> None:
+        """The model's own yes/no on a checked sentence; cheap because the passages are already in its cache."""
+        p = self.llm.yes_probability(prompts.claim_prompt(pairs, question, sent.text, sent.citations))
+        sent.judge = round(p, 3)
+        if p < self.settings.judge_threshold:
+            sent.supported = False
+            sent.note = f"the model judged it unsupported by its passages (P(yes)={p:.2f})"
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         answer = None
@@ -220,22 +251,20 @@ class Answerer:
             return
         kept: list[AnswerSentence] = []
         dropped: list[AnswerSentence] = []
+        drafts: list[AnswerSentence] = []
         buf = ""
         first_token = None
 
-        def settle(final: bool) -> Iterator[AskEvent]:
+        def settle(final: bool) -> None:
+            """Move complete sentences (with their citations) from the buffer to drafts, exact-checked."""
             nonlocal buf
             buf = _CITE_AFTER_STOP.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", buf)
             spans = split_sentences(buf)
             done = spans if final else spans[:-1]
-            # a sentence is complete only once its citation (if any) has arrived
             for s, e in done:
                 raw = buf[s:e]
-                if not raw.strip() or not re.search(r"\w", raw):
-                    continue
-                sent = check_sentence(raw, passages, self.settings.min_support)
-                (kept if sent.supported else dropped).append(sent)
-                yield AskEvent("sentence", sent)
+                if raw.strip() and re.search(r"\w", raw):
+                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question))
             if done:
                 buf = buf[done[-1][1]:] if not final else ""
 
@@ -246,10 +275,22 @@ class Answerer:
             buf += tok
             yield AskEvent("token", tok)
             if re.search(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]", buf) or "\n" in buf:
-                yield from settle(False)
-        yield from settle(True)
-        timings.update(first_token_s=first_token or 0.0, total_s=time.perf_counter() - t0)
+                settle(False)
+        settle(True)
         stats = self.llm.last
+        timings["generate_s"] = time.perf_counter() - t0
+        # the model's own check runs after generation: one context cannot judge while it writes
+        seen: set[str] = set()
+        for sent in drafts:
+            if sent.supported and sent.text.lower() in seen:
+                sent.supported, sent.note = False, "repeats an earlier sentence"
+            if sent.supported and self.settings.judge_threshold > 0:
+                self._judge(sent, pairs, question)
+            if sent.supported:
+                seen.add(sent.text.lower())
+            (kept if sent.supported else dropped).append(sent)
+            yield AskEvent("sentence", sent)
+        timings.update(first_token_s=first_token or 0.0, total_s=time.perf_counter() - t0)
         if not kept:
             yield AskEvent("answer", Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages found are shown below.", dropped=dropped,

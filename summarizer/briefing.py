@@ -105,7 +105,7 @@ def _doc_date(doc: StoredDocument | None, entry: CouncilEntry | None) -> str | N
             return doc.date
         years = [y for y in doc.meta.years if y <= 2030]
         if years:
-            return str(max(years))
+            return f"≥{max(years)}"  # undated: no earlier than the latest year it mentions
     return None
 
 
@@ -200,7 +200,7 @@ def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
         doc = by_id.get(rec.doc_id)
         for entry in rec.councils:
             date = _doc_date(doc, entry)
-            row = {"council": entry.council, "judgement": entry.judgement, "date": date,
+            row = {"council": entry.council, "judgement": entry.judgement, "date": date, "summarized": True,
                    "kind": entry.inspection_kind, "source": rec.doc_id, "title": rec.title,
                    "citation": asdict(Citation.of(rec, entry.judgement_evidence[0])) if entry.judgement_evidence
                    else None}
@@ -210,6 +210,22 @@ def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
                 rows[entry.council] = row
             for t, items in _item_themes(entry).items():
                 theme_hits.setdefault(t, {}).setdefault(entry.council, asdict(Citation.of(rec, items[0].evidence[0])))
+    summarized_ids = {r.doc_id for r in summaries}
+    for d in docs:  # documents not summarized yet: code metadata only
+        if d.id in summarized_ids:
+            continue
+        judged = {j.council for j in d.meta.judgements if j.council}
+        for council in [c for c in d.meta.councils if c in judged or c == (d.meta.councils or [None])[0]]:
+            js = [j for j in d.meta.judgements if j.council == council and (not j.area or j.area ==
+                                                                            "overall effectiveness")]
+            row = {"council": council, "judgement": js[0].grade if js else None, "date": _doc_date(d, None),
+                   "kind": d.meta.inspection_kind, "source": d.id, "title": d.title, "summarized": False,
+                   "citation": asdict(Citation(d.id, d.title, js[0].start, js[0].end, d.text[js[0].start:js[0].end]))
+                   if js and js[0].start is not None else None}
+            cur = rows.get(council)
+            if cur is None or (row["judgement"] and not cur["judgement"]) or \
+                    (bool(row["judgement"]) == bool(cur["judgement"]) and (row["date"] or "") > (cur["date"] or "")):
+                rows[council] = row
     themes = [{"theme": t, "councils": sorted(hits), "citations": [hits[c] for c in sorted(hits)]}
               for t, hits in sorted(theme_hits.items(), key=lambda kv: (-len(kv[1]), kv[0])) if len(hits) >= 2]
     summarized = {r.doc_id for r in summaries}
@@ -253,7 +269,7 @@ def format_digest(d: dict) -> str:
     out = ["| Council | Latest judgement | Date | Kind | Source |", "|---|---|---|---|---|"]
     for r in d["councils"]:
         out.append(f"| {r['council']} | {r['judgement'] or '—'} | {r['date'] or '—'} | {r['kind'] or '—'} | "
-                   f"{r['source']} |")
+                   f"{r['source']}{'' if r.get('summarized', True) else ' (metadata only)'} |")
     if d["themes"]:
         out += ["", "Recurring themes:"]
         for t in d["themes"]:

@@ -178,14 +178,26 @@ def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = N
     if found is None:
         return [], how
     ev = [span(dt, *found)]
+    reason = _support(text, ev, dt, extra_names, min_support)
+    if reason is not None and how != "fuzzy" and min_support > 0:
+        # the quote points elsewhere: try the body sentence that best matches the statement itself
+        alt, how2 = locate("", dt, hint=text)
+        if alt is not None and alt != found:
+            ev2 = [span(dt, *alt)]
+            if _support(text, ev2, dt, extra_names, min_support) is None:
+                return ev2, None
+    return ev, reason
+
+
+def _support(text: str, ev: list[Span], dt: DocText, extra_names: list[str] | None, min_support: float) -> str | None:
     reason = check_item(text, ev, dt, extra_names)
-    if reason is None:
+    if reason is None and min_support > 0:
         terms = content_terms(text)
         if terms:
-            cov = len(terms & content_terms(ev[0].text)) / len(terms)
+            cov = len(terms & content_terms(" ".join(e.text for e in ev))) / len(terms)
             if cov < min_support:
                 reason = f"evidence does not support the statement (only {cov:.0%} of its words are in it)"
-    return ev, reason
+    return reason
 
 
 def strip_quotes(s: str) -> str:

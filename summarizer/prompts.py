@@ -1,7 +1,7 @@
 """Prompt templates (Qwen chat format). The system text comes first and never changes, so its KV cache is reused."""
 from __future__ import annotations
 
-PROMPT_VERSION = "ask-2"
+PROMPT_VERSION = "ask-3"
 
 SYSTEM = (
     "You are a careful analyst of Ofsted inspections of English councils' children's services. "
@@ -16,7 +16,7 @@ def _chat(user: str) -> str:
 
 def passages_block(passages: list[tuple[str, str]]) -> str:
     """Numbered passages: (heading, text) pairs -> '[n] heading: text' lines."""
-    return "\n\n".join(f"[{i}] {head}: {text}" for i, (head, text) in enumerate(passages, 1))
+    return "\n\n".join(f"[{i}] {head} {text}" for i, (head, text) in enumerate(passages, 1))
 
 
 def question_head(passages: list[tuple[str, str]], question: str) -> str:
@@ -39,6 +39,16 @@ def answer_prompt(passages: list[tuple[str, str]], question: str) -> str:
         + "Answer in 1 to 4 short sentences using only facts stated in the passages. "
         "End every sentence with the number of the passage it comes from, like [1] or [2]. "
         "Attribute a statement to Ofsted, inspectors, the council or a person only if the passage says they made it."
+    )
+
+
+def claim_prompt(passages: list[tuple[str, str]], question: str, claim: str, cited: list[int]) -> str:
+    """Yes/no: is one answer sentence supported by the passages it cites? Shares the answer prompt's prefix."""
+    which = ", ".join(f"[{n}]" for n in cited)
+    return _chat(
+        question_head(passages, question)
+        + f"Statement: {claim.strip()}\n"
+        f"Is every part of this statement, including who said or did what, stated in passage {which}? Answer yes or no."
     )
 
 

@@ -29,6 +29,7 @@ class AnswerSentence:
     supported: bool
     coverage: float = 0.0
     note: str = ""  # why it was dropped, or that a citation was added
+    judge: float | None = None  # the model's P(yes) that the cited passages support it
 
 
 @dataclass

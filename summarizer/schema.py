@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-PROMPT_VERSION = "sum-1"
+PROMPT_VERSION = "sum-3"
 
 Grade = Literal["inadequate", "requires improvement", "good", "outstanding", "adequate"]
 Kind = Literal["full inspection", "monitoring visit", "focused visit", "other"]
@@ -157,9 +157,10 @@ def summary_key(content_hash: str, model_id: str, prompt_version: str = PROMPT_V
 
 
 # --- what the model fills (kept small: every token costs ~35 ms on this machine) -------------------------------
-def _items(n: int, with_text_len: int = 120) -> dict:
+def _items(n: int, with_text_len: int = 150, at_least: int = 0) -> dict:
     return {
         "type": "array",
+        "minItems": at_least,
         "maxItems": n,
         "items": {
             "type": "object",
@@ -184,8 +185,8 @@ def extraction_schema(with_overview: bool, with_judgement: bool = True, n: int =
         props["judgement_quote"] = {"type": "string", "maxLength": 200}
         props["previous_judgement"] = _grade_field()
         props["previous_quote"] = {"type": "string", "maxLength": 200}
-    props["weaknesses"] = _items(n)
-    props["strengths"] = _items(n)
+    props["weaknesses"] = _items(n, at_least=1)  # a 1.5B model under a grammar otherwise tends to write []
+    props["strengths"] = _items(n, at_least=1)
     props["actions"] = _items(min(n, 2))
     props["figures"] = _items(n)
     props["people"] = {

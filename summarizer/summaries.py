@@ -60,6 +60,10 @@ class SummaryOptions:
     items_per_field: int = 2
     extract_tokens: int = 520
     overview_chars: int = 1400
+    overview_tokens: int = 110
+    # judgements come from code (the judgement words found in the text, checked per council); set True to also ask
+    # the model when code finds none (its answer must quote a sentence that says the grade)
+    model_judgements: bool = False
     report_headline_chars: int = 2600
 
 
@@ -95,10 +99,10 @@ class Summarizer:
         budget.stats.parts = sum(len(v) for v in by_council.values())
         for council, pieces in by_council.items():
             entry = CouncilEntry(council=council, inspection_kind=_kind(doc), date=doc.date or _year(doc))
+            _code_judgement(doc, dt, entry)
             for piece in pieces:
-                self._extract(piece, dt, entry, rec, budget, doc, with_judgement=True)
-            if entry.judgement is None:
-                _code_judgement(doc, dt, entry)
+                self._extract(piece, dt, entry, rec, budget, doc,
+                              with_judgement=self.options.model_judgements and entry.judgement is None)
             _cap(entry, self.options.items_per_field + 1)
             rec.councils.append(entry)
 
@@ -134,7 +138,7 @@ class Summarizer:
             "words); \"quote\" copies the exact words of the text it rests on (one sentence or less). "
             "weaknesses and strengths: what inspectors found. actions: what must improve or what the council will "
             "do. figures: statements with a number or percentage, keeping the number exactly. people: people "
-            "named, with role and organisation. Leave a list empty if the text has nothing for it."
+            "named, with role and organisation. Leave figures, actions or people empty if the text has none."
         )
         if with_judgement:
             instr += (f" judgement: the most recent Ofsted rating of {c} stated in the text (inadequate, requires "
@@ -167,6 +171,11 @@ class Summarizer:
 
     def _checked_item(self, f: str, text: str, quote: str, dt: DocText, head: str, council: str,
                       rec: ArticleSummary, budget: _Budget) -> Item | None:
+        if f in ("strengths", "weaknesses") and re.search(r"\b(?:rated|judged)\b", text, re.I) and \
+                any(re.search(p, text, re.I) for p in _GRADE_WORDS.values()):
+            rec.dropped.append(DroppedItem(council=council, field=f, text=text, quote=quote,
+                                           reason="restates the judgement; not a finding"))
+            return None
         ev, reason = ground(text, quote, dt)
         if reason is None and f == "figures" and not (numbers(text) or _NUMBER_WORDS.search(text)):
             reason = "a figure without a number"
@@ -205,7 +214,7 @@ class Summarizer:
         quote = str(raw.get("quote", "")).strip()
         if not name:
             return None
-        ev, reason = ground(f"{name}", quote or name, dt, extra_names=[name])
+        ev, reason = ground(f"{name}", quote or name, dt, extra_names=[name], min_support=0.0)
         if reason is None and not ev:
             reason = "no evidence"
         if reason is None:
@@ -267,7 +276,7 @@ class Summarizer:
         reason = None
         for attempt in range(2):
             try:
-                text = "".join(self.backend.stream_text(SYSTEM, user, max_tokens=110)).strip()
+                text = "".join(self.backend.stream_text(SYSTEM, user, max_tokens=self.options.overview_tokens)).strip()
                 budget.stats.calls += 1
             except BackendUnavailable:
                 raise
@@ -370,17 +379,53 @@ def _cap(entry: CouncilEntry, n: int) -> None:
         setattr(entry, f, getattr(entry, f)[:n])
 
 
+_PREVIOUS_CUE = re.compile(r"\b(previous|previously|earlier|last\s+inspection|between|since|in\s+(?:19|20)\d\d|"
+                          r"following\s+a\s+similar|before)\b", re.I)
+
+
 def _code_judgement(doc: StoredDocument, dt: DocText, entry: CouncilEntry) -> None:
-    """Fallback when the model gives no usable judgement: the first code-found judgement for this council."""
+    """Current and previous judgement of one council from the code-found judgement words (article text).
+
+    A sentence with two different grades for the council ("rated inadequate between 2016 and the reinspection in
+    2019, when judged requires improvement") gives previous = the first, current = the last. Otherwise the first
+    grade in a sentence without a cue of the past is current, and a different grade in a sentence with such a cue
+    ("since the authority was rated adequate in 2013") is previous. Area grades (care leavers: good) are skipped.
+    """
+    found: list[tuple[str, tuple[int, int]]] = []
     for j in doc.meta.judgements:
-        if j.council == entry.council and j.start is not None and j.grade in GRADES and dt.in_allowed(j.start, j.end):
-            a, b = next(((s, e) for s, e in dt.sentences if s <= j.start < e), (j.start, j.end))
-            sentence = dt.text[a:b].lower()
-            if re.search(r"\b(previous|previously|earlier|last inspection|between|in 20\d\d|since)\b", sentence) and \
-                    entry.judgement is None:
-                continue
-            entry.judgement, entry.judgement_evidence = j.grade, [span(dt, a, b)]
-            return
+        if j.council != entry.council or j.start is None or j.grade not in GRADES:
+            continue
+        if j.area and j.area != "overall effectiveness":
+            continue
+        if not dt.in_allowed(j.start, j.end):
+            continue
+        sent = next(((a, b) for a, b in dt.sentences if a <= j.start < b), (j.start, j.end))
+        found.append((j.grade, sent))
+    if not found:
+        return
+    current = previous = None
+    by_sentence: dict[tuple[int, int], list[str]] = {}
+    for g, sent in found:
+        by_sentence.setdefault(sent, []).append(g)
+    for g, sent in found:
+        if current is None and not _PREVIOUS_CUE.search(dt.text[sent[0]:sent[1]]):
+            current = (g, sent)
+    if current is None:
+        multi = [(sent, gs) for sent, gs in by_sentence.items() if len(set(gs)) > 1]
+        if multi:
+            sent, gs = multi[0]
+            current, previous = (gs[-1], sent), (gs[0], sent)
+    if current is None:
+        return
+    if entry.judgement is None:
+        entry.judgement, entry.judgement_evidence = current[0], [span(dt, *current[1])]
+    if previous is None:
+        for g, sent in found:
+            if g != entry.judgement and _PREVIOUS_CUE.search(dt.text[sent[0]:sent[1]]):
+                previous = (g, sent)
+                break
+    if entry.previous_judgement is None and previous is not None and previous[0] != entry.judgement:
+        entry.previous_judgement, entry.previous_evidence = previous[0], [span(dt, *previous[1])]
 
 
 def council_parts(doc: StoredDocument, dt: DocText) -> list[Part]:

@@ -112,10 +112,19 @@ class SupportCheck:
     missing_numbers: list[str] = field(default_factory=list)
     missing_names: list[str] = field(default_factory=list)
     missing_terms: list[str] = field(default_factory=list)
+    missing_grades: list[str] = field(default_factory=list)
 
     @property
     def hard_fail(self) -> bool:
-        return bool(self.missing_numbers or self.missing_names)
+        return bool(self.missing_numbers or self.missing_names or self.missing_grades)
+
+
+_GRADE = re.compile(r"\b(inadequate|outstanding|requires? improvement|adequate)\b", re.I)
+
+
+def grades(text: str) -> set[str]:
+    """Ofsted judgement words other than the everyday 'good' (which is checked as an ordinary word)."""
+    return {re.sub(r"^require ", "requires ", m.group(1).lower()) for m in _GRADE.finditer(text)}
 
 
 def check_support(claim: str, source: str) -> SupportCheck:
@@ -127,7 +136,8 @@ def check_support(claim: str, source: str) -> SupportCheck:
     src_nums = numbers(source)
     missing_numbers = sorted(n for n in numbers(claim) if not number_in(n, source, src_nums))
     missing_names = sorted(n for n in names(claim) if not name_in(n, source))
-    return SupportCheck(coverage, missing_numbers, missing_names, missing_terms)
+    missing_grades = sorted(grades(claim) - grades(source))
+    return SupportCheck(coverage, missing_numbers, missing_names, missing_terms, missing_grades)
 
 
 def negation_flip(claim: str, source_sentence: str) -> bool:

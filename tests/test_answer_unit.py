@@ -29,8 +29,10 @@ def test_invented_name_is_dropped():
     assert not s.supported and "John Pearson" in s.note
 
 
-def test_wrong_passage_cited_is_dropped():
+def test_wrong_passage_cited_is_corrected_or_dropped():
     s = check_sentence("Ada Burns said the council will recruit an additional practice supervisor [1].", P, 0.5)
+    assert s.supported and s.citations == [2] and "corrected" in s.note
+    s = check_sentence("Ada Burns said the council will close its fostering agency and sell its buildings [1].", P, 0.5)
     assert not s.supported
 
 
@@ -66,3 +68,16 @@ def test_render():
 def test_wordless_output_is_not_a_sentence():
     s = check_sentence(",,, [1][2]", P, 0.5)
     assert not s.supported
+
+
+def test_judgement_word_must_be_in_cited_passage():
+    s = check_sentence("Inspectors found 94 assessments had not been completed in timescales, which was inadequate [1].", P, 0.5)
+    assert not s.supported and "inadequate" in s.note
+
+
+def test_question_premise_without_evidence_is_dropped():
+    q = "Who was Darlington's director of children's services?"
+    s = check_sentence("Ada Burns was the director of children's services [2].", P, 0.5, q)
+    assert not s.supported and "director" in s.note
+    ok = check_sentence("Ada Burns is chief executive of the council [2].", P, 0.5, "Who is Ada Burns?")
+    assert ok.supported
