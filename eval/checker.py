@@ -223,6 +223,12 @@ class CheckerConfig:
     w_negation: float = 1.0
     w_antonym: float = 1.0
     w_coverage: float = 2.0
+    # source-specific calibration of the LLM: subtract w_ref * logit(P(yes)) of a reference claim scored against the
+    # same source: "closest" = the source sentence closest to the claim (verbatim, so surely supported), "null" = a
+    # content-free claim ("N/A"), "none" = no reference. The judge's P(yes) level varies a lot between documents;
+    # the reference measures that level on the same source.
+    reference: str = "none"
+    w_ref: float = 1.0
     threshold: float = 0.5  # on sigmoid(z)
     use_llm: bool = True
     use_exact: bool = True
@@ -240,9 +246,14 @@ def sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z)) if z > -700 else 0.0
 
 
-def combine(p_llm: float | None, ex: ExactCheck, cfg: CheckerConfig) -> float:
+NULL_CLAIM = "N/A"
+
+
+def combine(p_llm: float | None, ex: ExactCheck, cfg: CheckerConfig, refs: dict[str, float] | None = None) -> float:
     """The combined support score in [0, 1]."""
     z = logit(p_llm) if (cfg.use_llm and p_llm is not None) else 0.0
+    if cfg.use_llm and p_llm is not None and cfg.reference != "none" and refs and cfg.reference in refs:
+        z -= cfg.w_ref * logit(refs[cfg.reference])
     if cfg.use_exact:
         z -= cfg.w_number * bool(ex.missing_numbers) + cfg.w_date * bool(ex.missing_dates)
         z -= cfg.w_name * bool(ex.missing_names) + cfg.w_negation * ex.negation_flip + cfg.w_antonym * bool(ex.antonym_flip)
@@ -263,6 +274,7 @@ class Verdict:
     windows: int = 1
     cached: bool = False
     seconds: float = 0.0  # LLM time this claim cost when it was computed (also reported for cached verdicts)
+    p_ref: dict[str, float] = field(default_factory=dict)  # P(yes) of the reference claims (see CheckerConfig.reference)
 
     @property
     def flags(self) -> list[str]:
@@ -458,17 +470,29 @@ class FaithfulnessChecker:
             self.cache.put(key, p, self.model_id, version, dt)
         return p, False, dt
 
-    def _finish(self, job: _Job, results: list[tuple[float, bool, float]] | None, cfg: CheckerConfig) -> Verdict:
+    def _finish(self, job: _Job, results: list[tuple[float, bool, float]] | None, cfg: CheckerConfig,
+                refs: list[dict[str, float]] | None = None) -> Verdict:
         ex = exact_check(job.claim, self.facts(job.source))
-        p, cached, secs, win = None, True, 0.0, job.window_ids[0]
+        p, cached, secs, win, ref = None, True, 0.0, job.window_ids[0], {}
         if results:
             best = max(range(len(results)), key=lambda j: results[j][0])
             p = results[best][0]
             win = job.window_ids[best]
             cached = all(r[1] for r in results)
             secs = sum(r[2] for r in results)
-        score = combine(p, ex, cfg)
-        return Verdict(job.claim, p, ex, round(score, 6), score >= cfg.threshold, win, job.n_windows, cached and p is not None, secs)
+            ref = refs[best] if refs else {}
+        score = combine(p, ex, cfg, ref)
+        return Verdict(job.claim, p, ex, round(score, 6), score >= cfg.threshold, win, job.n_windows,
+                       cached and p is not None, secs, ref)
+
+    def reference_claim(self, kind: str, claim: str, scored: str) -> str:
+        """The reference claim of a kind for a claim against a scored text (see CheckerConfig.reference)."""
+        if kind == "closest":
+            sf = self.facts(scored)
+            i, _ = closest_sentence(claim, sf.sentences, sf.sent_terms)
+            if i >= 0:
+                return sf.sentences[i].strip()
+        return NULL_CLAIM
 
     def score(self, claim: str, source: str) -> Verdict:
         """One claim against one source."""
@@ -476,37 +500,54 @@ class FaithfulnessChecker:
 
     def score_many(self, pairs: list[tuple[str, str]], progress: Callable[[int, int], None] | None = None,
                    config: CheckerConfig | None = None,
-                   prompt_fn: Callable[[str, str], str] | None = None) -> list[Verdict]:
+                   prompt_fn: Callable[[str, str], str] | None = None,
+                   references: tuple[str, ...] | None = None) -> list[Verdict]:
         """Many (claim, source) pairs, evaluated grouped by the text scored so each source prefix is computed once.
 
         prompt_fn overrides the support prompt for this call (e.g. passages_support_prompt); its wording is part of
-        the cache key."""
+        the cache key. references: the reference kinds to compute (default: the one the config uses, if any)."""
         cfg = config or self.config
         version = prompt_version(prompt_fn) if prompt_fn else None
+        if references is None:
+            references = (cfg.reference,) if cfg.reference != "none" else ()
         jobs = [self._job(i, c, s) for i, (c, s) in enumerate(pairs)]
         use_llm = cfg.use_llm and self.llm is not None
-        llm_results: dict[tuple[int, int], tuple[float, bool, float]] = {}
+        llm_results: dict[tuple[int, int, str], tuple[float, bool, float]] = {}
         if use_llm:
-            units = [(j, k) for j in jobs for k in range(len(j.scored))]
+            # a unit is (job, window, claim kind); kind "" is the claim itself, else a reference claim
+            units = [(j, k, kind) for j in jobs for k in range(len(j.scored)) for kind in ("", *references)]
             # group by scored text, in first-appearance order, so claims about one source reuse its KV cache
             order: dict[str, int] = {}
-            for j, k in units:
+            for j, k, _ in units:
                 order.setdefault(j.scored[k], len(order))
             units.sort(key=lambda u: order[u[0].scored[u[1]]])
-            for n, (j, k) in enumerate(units, 1):
-                llm_results[(j.i, k)] = self._p_llm(j.claim, j.scored[k], prompt_fn, version)
+            memo: dict[tuple[str, str], tuple[float, bool, float]] = {}
+            for n, (j, k, kind) in enumerate(units, 1):
+                text = j.claim if not kind else self.reference_claim(kind, j.claim, j.scored[k])
+                got = memo.get((text, j.scored[k]))
+                if got is None:
+                    got = memo[(text, j.scored[k])] = self._p_llm(text, j.scored[k], prompt_fn, version)
+                else:  # computed earlier in this call: costs nothing more
+                    got = (got[0], True, 0.0)
+                llm_results[(j.i, k, kind)] = got
                 if progress:
                     progress(n, len(units))
         out = []
         for j in jobs:
-            res = [llm_results[(j.i, k)] for k in range(len(j.scored))] if use_llm else None
-            out.append(self._finish(j, res, cfg))
+            res = refs = None
+            if use_llm:
+                # a claim's cost includes the reference claims it was first to need
+                res = [(*llm_results[(j.i, k, "")][:2],
+                        llm_results[(j.i, k, "")][2] + sum(llm_results[(j.i, k, kind)][2] for kind in references))
+                       for k in range(len(j.scored))]
+                refs = [{kind: llm_results[(j.i, k, kind)][0] for kind in references} for k in range(len(j.scored))]
+            out.append(self._finish(j, res, cfg, refs))
         return out
 
     def rescore(self, verdict: Verdict, config: CheckerConfig) -> Verdict:
         """The same verdict under other combination weights (no model call)."""
         cfg = config
-        score = combine(verdict.p_llm, verdict.exact, cfg)
+        score = combine(verdict.p_llm, verdict.exact, cfg, verdict.p_ref)
         return replace(verdict, score=round(score, 6), supported=score >= cfg.threshold)
 
     def stats(self) -> dict:

@@ -148,8 +148,10 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
         everywhere = content_terms(" ".join(p.text for p in passages))
         premise = sorted((content_terms(text) & content_terms(question)) - everywhere)
         if premise:
+            shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
             return AnswerSentence(text, cites, False, 0.0,
-                                  f"repeats the question's {', '.join(premise)}, which no passage mentions")
+                                  f"repeats the question's {', '.join(repr(w) for w in dict.fromkeys(shown))}, "
+                                  "which no passage mentions")
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
     why, coverage = _verdict(text, [by_n[c] for c in valid], min_support) if valid else ("no citation", 0.0)
@@ -276,6 +278,10 @@ class Answerer:
             yield AskEvent("token", tok)
             if re.search(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]", buf) or "\n" in buf:
                 settle(False)
+                texts = [d.text.lower() for d in drafts]
+                if len(texts) != len(set(texts)):  # greedy decoding has started to loop
+                    buf = ""
+                    break
         settle(True)
         stats = self.llm.last
         timings["generate_s"] = time.perf_counter() - t0
@@ -291,6 +297,14 @@ class Answerer:
             (kept if sent.supported else dropped).append(sent)
             yield AskEvent("sentence", sent)
         timings.update(first_token_s=first_token or 0.0, total_s=time.perf_counter() - t0)
+        premise = [d for d in dropped if d.note.startswith("repeats the question's")]
+        if premise:  # the model tried to answer the question's premise and the passages do not hold it
+            yield AskEvent("answer", Answer(question, "not_in_articles",
+                           f"{NOT_IN_ARTICLES} None of the passages found mentions the question's "
+                           f"{premise[0].note.split('question' + chr(39) + 's ')[1].split(', which')[0]}.",
+                           dropped=kept + dropped, passages=passages, p_answerable=p_yes, timings=timings,
+                           prompt_tokens=stats.prompt_tokens))
+            return
         if not kept:
             yield AskEvent("answer", Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages found are shown below.", dropped=dropped,

@@ -32,10 +32,10 @@ class AnswerSettings:
     """How questions are answered from passages."""
 
     passages: int = 4  # passages shown to the model
-    passage_chars: int = 700  # each passage trimmed to its most relevant sentences within this budget
+    passage_chars: int = 550  # each passage trimmed to its most relevant sentences within this budget
     answerable_threshold: float = 0.6  # P(yes) the passages answer the question, below which we refuse (dev set)
     min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
-    judge_threshold: float = 0.5  # P(yes) the cited passages support a sentence, below which it is dropped (0: off)
+    judge_threshold: float = 0.35  # P(yes) the cited passages support a sentence, below which it is dropped (0: off)
 
 
 @dataclass
