@@ -510,6 +510,7 @@ def format_summary(result: dict) -> str:
 
 # --- comparing runs -----------------------------------------------------------------------------------------------
 
+NEUTRAL = {"questions", "answerable", "unanswerable", "claims_checked"}  # counts: changed, neither better nor worse
 LOWER_IS_BETTER = {"false_refusal_rate", "false_refusals", "hallucinated_answers", "sentences_dropped_share",
                    "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50"}
 
@@ -554,6 +555,8 @@ def compare_runs(a: dict, b: dict) -> dict:
             change = "new" if va is None else "gone"
         elif abs(vb - va) < 1e-9:
             change = "same"
+        elif k in NEUTRAL:
+            change = "changed"
         else:
             better = (vb < va) if k.split(".")[-1] in LOWER_IS_BETTER else (vb > va)
             change = "improved" if better else "regressed"
@@ -573,7 +576,9 @@ def compare_runs(a: dict, b: dict) -> dict:
         if fa_ is not None and fb_ is not None and abs(fa_ - fb_) > 1e-9:
             items.append({"id": r["id"], "question": r["question"], "what": "faithfulness",
                           "change": "improved" if fb_ > fa_ else "regressed", "a": p["answer"], "b": r["answer"]})
-    return {"a": {k: a.get(k) for k in ("run_dir", "model", "git_commit", "date", "file")},
+    ids_a, ids_b = {r["id"] for r in a["items"]}, {r["id"] for r in b["items"]}
+    return {"same_questions": ids_a == ids_b, "only_a": sorted(ids_a - ids_b), "only_b": sorted(ids_b - ids_a),
+            "a": {k: a.get(k) for k in ("run_dir", "model", "git_commit", "date", "file", "unfinished")},
             "b": {k: b.get(k) for k in ("run_dir", "model", "git_commit", "date", "file")},
             "metrics": metrics, "items": items}
 
@@ -582,10 +587,16 @@ def format_comparison(c: dict) -> str:
     lines = [f"A: {c['a'].get('run_dir')} ({c['a'].get('model')}, commit {str(c['a'].get('git_commit'))[:10]})",
              f"B: {c['b'].get('run_dir')} ({c['b'].get('model')}, commit {str(c['b'].get('git_commit'))[:10]})", "",
              f"  {'metric':36} {'A':>10} {'B':>10} {'delta':>9}"]
+    if not c.get("same_questions", True):
+        lines.insert(2, f"Note: the runs cover different questions ({len(c['only_a'])} only in A, {len(c['only_b'])} only in B); "
+                        "their summary figures are not like for like.")
+    for side in ("a", "b"):
+        if c[side].get("unfinished"):
+            lines.insert(2, f"Note: run {side.upper()} is unfinished (scored on the questions it completed).")
     for m in c["metrics"]:
         if m["change"] == "same":
             continue
-        mark = {"improved": "+", "regressed": "-", "new": "new", "gone": "gone"}[m["change"]]
+        mark = {"improved": "+", "regressed": "-", "new": "new", "gone": "gone", "changed": ""}[m["change"]]
         fmt = lambda v: "—" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))  # noqa: E731
         lines.append(f"  {m['metric']:36} {fmt(m['a']):>10} {fmt(m['b']):>10} {fmt(m['delta']):>9}  {mark}")
     same = sum(1 for m in c["metrics"] if m["change"] == "same")

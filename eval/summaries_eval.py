@@ -123,6 +123,8 @@ def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
     misses = []
     for g in gold:
         rec = by_doc.get(g["doc_id"])
+        if rec is None:  # not summarized yet: reported under "summarized", not scored
+            continue
         for ge in g["councils"]:
             entry = rec.entry(ge["council"]) if rec else None
             fields["council"] += 1

@@ -112,6 +112,8 @@ def run_batch(docs: list[StoredDocument], summarizer: Summarizer, store: ResultS
                     finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
                         pending.pop(fut)
+                        if fut.cancelled():
+                            continue
                         exc = fut.exception()
                         if isinstance(exc, BackendUnavailable) and not rep.stopped:
                             rep.stopped = str(exc)

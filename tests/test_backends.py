@@ -78,7 +78,7 @@ def test_server_down_is_a_clear_error_and_the_batch_resumes_later(tmp_path):
 
 # --- against a real server -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     pytest.importorskip("uvicorn")
     pytest.importorskip("sse_starlette", reason="llama-cpp-python's server extras (pip install -e .[dev])")
     pytest.importorskip("starlette_context")
@@ -88,25 +88,27 @@ def server():
     model = ensure_model(Settings().model.cache_dir / "models")
     port = _free_port()
     threads = os.environ.get("BRIEF_THREADS", str(max(1, os.cpu_count() or 1)))
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "2048", "--n_threads", threads, "--chat_format", "chatml", "--model_alias", "qwen"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.DEVNULL, stderr=log, text=True)  # a file: llama.cpp's load log would fill a pipe
     url = f"http://127.0.0.1:{port}/v1"
     import httpx
 
-    deadline = time.time() + 180
+    deadline = time.time() + 300
     try:
         while time.time() < deadline:
             if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {proc.stderr.read()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"llama_cpp.server exited: {log.read()[-2000:]}")
             try:
                 if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(1)
         else:
-            pytest.fail("llama_cpp.server did not start within 180 s")
+            pytest.fail("llama_cpp.server did not start within 300 s")
         yield url
     finally:
         proc.terminate()
@@ -114,6 +116,7 @@ def server():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.mark.model
@@ -122,8 +125,8 @@ def test_http_backend_json_and_text(server):
     g = b.generate_json("Reply in JSON.", PROMPT, SCHEMA, max_tokens=40)
     assert g.data == {"council": "Darlington", "grade": "inadequate"}
     assert g.prompt_tokens > 10 and g.completion_tokens > 0
-    text = "".join(b.stream_text("Answer in one word.", "Which council was rated inadequate: Darlington or Torbay?",
-                                 max_tokens=8))
+    text = "".join(b.stream_text("Answer in one word.", "Ofsted rated Darlington council's children's services "
+                                 "inadequate. Which council was rated inadequate?", max_tokens=8))
     assert "Darlington" in text
 
 
@@ -164,7 +167,7 @@ def test_http_batch_with_two_workers_resumes(server, tmp_path):
     docs = [prepare(Document(id=f"tiny{i}", text=t, title=f"tiny {i}"), RetrievalSettings(), None)[0]
             for i, t in enumerate(texts)]
     store = ResultStore(tmp_path / "summaries")
-    opts = SummaryOptions(items_per_field=1, extract_tokens=200, max_repairs=0)
+    opts = SummaryOptions(items_per_field=1, extract_tokens=200, max_repairs=0, overview_tokens=40)
     down = OpenAIBackend(f"http://127.0.0.1:{_free_port()}/v1", "qwen", timeout_s=5)
     assert run_batch(docs, Summarizer(down, opts), store, workers=2).stopped
     live = OpenAIBackend(server, "qwen", timeout_s=300)
