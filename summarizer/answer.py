@@ -134,24 +134,25 @@ def _verdict(text: str, cited: list[Passage], min_support: float) -> tuple[str, 
     return "", chk.coverage
 
 
-def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "") -> AnswerSentence:
+def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "",
+                   articles: list[str] | None = None) -> AnswerSentence:
     """Keep a sentence only if its cited passages contain its numbers, names and most of its words.
 
     A sentence that cites the wrong passage (or none) is re-cited when one shown passage clearly supports it.
-    A word the sentence takes from the question that no passage contains is the question's premise
+    A word the sentence takes from the question that neither the passages nor their articles contain is the question's premise
     repeated without evidence, so it sinks the sentence too.
     """
     text, cites = parse_sentence(raw)
     if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
         return AnswerSentence(text, cites, False, 0.0, "not a sentence")
     if question:
-        everywhere = content_terms(" ".join(p.text for p in passages))
+        everywhere = content_terms(" ".join([p.text for p in passages] + list(articles or [])))
         premise = sorted((content_terms(text) & content_terms(question)) - everywhere)
         if premise:
             shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
             return AnswerSentence(text, cites, False, 0.0,
                                   f"repeats the question's {', '.join(repr(w) for w in dict.fromkeys(shown))}, "
-                                  "which no passage mentions")
+                                  "which no article found mentions")
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
     why, coverage = _verdict(text, [by_n[c] for c in valid], min_support) if valid else ("no citation", 0.0)
@@ -266,7 +267,7 @@ class Answerer:
             for s, e in done:
                 raw = buf[s:e]
                 if raw.strip() and re.search(r"\w", raw):
-                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question))
+                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question, articles))
             if done:
                 buf = buf[done[-1][1]:] if not final else ""
 
@@ -300,7 +301,7 @@ class Answerer:
         premise = [d for d in dropped if d.note.startswith("repeats the question's")]
         if premise:  # the model tried to answer the question's premise and the passages do not hold it
             yield AskEvent("answer", Answer(question, "not_in_articles",
-                           f"{NOT_IN_ARTICLES} None of the passages found mentions the question's "
+                           f"{NOT_IN_ARTICLES} None of the articles found mentions the question's "
                            f"{premise[0].note.split('question' + chr(39) + 's ')[1].split(', which')[0]}.",
                            dropped=kept + dropped, passages=passages, p_answerable=p_yes, timings=timings,
                            prompt_tokens=stats.prompt_tokens))
