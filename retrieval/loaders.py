@@ -11,6 +11,7 @@ from typing import Any
 
 from retrieval.cleaning import reflow_lines
 from retrieval.records import Document, LoadIssue
+from .dates import MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +20,7 @@ HTML_EXTS = frozenset({".html", ".htm"})
 SUPPORTED_EXTS = TEXT_EXTS | HTML_EXTS | {".pdf", ".jsonl"}
 _SUPPORTED_LIST = ".txt, .md, .html, .htm, .pdf, .jsonl"
 _JSONL_KNOWN = ("id", "text", "title", "date", "publication_date", "source", "url", "source_path")
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}
+_MONTHS = MONTHS
 _PRIVATE_BULLET_RE = re.compile("[\uf06e\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf02d\uf0a8\uf071\uf075\uf0e0]")
 _PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?$", re.IGNORECASE)
 

@@ -8,6 +8,7 @@ from datetime import date
 from retrieval.cleaning import body_text
 from retrieval.councils import canonical_council, find_councils
 from retrieval.records import CleanText, DocMeta, Document, Judgement
+from .dates import MONTHS
 
 AREAS = ("overall effectiveness", "impact of leaders", "help and protection", "children in care", "care leavers")
 
@@ -17,15 +18,7 @@ _GRADE = (
 )
 _Q_OPEN = r"[‘'“\"]"
 _Q_CLOSE = r"[’'”\"]"
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}
+_MONTHS = MONTHS
 
 # Judgement-table labels of the ILACS (2018-) and SIF (2013-2018) frameworks → canonical or own area name.
 _TABLE_LABELS: list[tuple[str, str]] = [
