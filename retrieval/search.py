@@ -38,6 +38,10 @@ class HybridRetriever:
     """Searches one loaded snapshot; cheap to build once the snapshot is loaded."""
 
     def __init__(self, snapshot: Snapshot, faiss_index, bm25, embedder: Embedder, settings: RetrievalSettings):
+        import faiss
+
+        # one query at a time gains nothing from OpenMP threads, and they stall badly beside llama.cpp's threads
+        faiss.omp_set_num_threads(1)
         self.snap = snapshot
         self.faiss = faiss_index
         self.bm25 = bm25
