@@ -21,6 +21,8 @@ class Embedder:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
+        self._queries: dict[str, np.ndarray] = {}
+        self._queries_lock = threading.Lock()
 
     @property
     def model(self):
@@ -55,7 +57,15 @@ class Embedder:
         return np.ascontiguousarray(vecs, dtype="float32")
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One query's vector; the last few are kept, since search and passage trimming both need it."""
+        vec = self._queries.get(text)
+        if vec is None:
+            vec = self.encode([text])[0]
+            with self._queries_lock:
+                if len(self._queries) >= 64:
+                    self._queries.pop(next(iter(self._queries)))
+                self._queries[text] = vec
+        return vec
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,8 @@ class Retriever(Protocol):
 class SentenceEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
+    def encode_query(self, text: str) -> np.ndarray: ...
+
 
 @dataclass
 class AskEvent:
@@ -135,7 +137,7 @@ def _verdict(text: str, cited: list[Passage], min_support: float) -> tuple[str, 
 
 
 def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "",
-                   articles: list[str] | None = None) -> AnswerSentence:
+                   article_terms: set[str] | None = None) -> AnswerSentence:
     """Keep a sentence only if its cited passages contain its numbers, names and most of its words.
 
     A sentence that cites the wrong passage (or none) is re-cited when one shown passage clearly supports it.
@@ -146,7 +148,7 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
     if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
         return AnswerSentence(text, cites, False, 0.0, "not a sentence")
     if question:
-        everywhere = content_terms(" ".join([p.text for p in passages] + list(articles or [])))
+        everywhere = content_terms(" ".join(p.text for p in passages)) | (article_terms or set())
         premise = sorted((content_terms(text) & content_terms(question)) - everywhere)
         if premise:
             shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
@@ -190,7 +192,7 @@ class Answerer:
         self.doc_text = doc_text or (lambda doc_id: None)
 
     def passages_for(self, question: str, result: SearchResult) -> list[Passage]:
-        qvec = self.encoder.encode([question])[0] if self.encoder is not None else None
+        qvec = self.encoder.encode_query(question) if self.encoder is not None else None
         out = []
         for i, h in enumerate(result.hits[: self.settings.passages], 1):
             text, start, end = trim_passage(h, self.doc_text(h.chunk.doc_id), question, qvec, self.encoder,
@@ -252,6 +254,7 @@ class Answerer:
                            passages=passages, p_answerable=p_yes, timings=timings,
                            prompt_tokens=self.llm.last.prompt_tokens))
             return
+        article_terms = content_terms(" ".join(articles))  # once per answer, not once per sentence
         kept: list[AnswerSentence] = []
         dropped: list[AnswerSentence] = []
         drafts: list[AnswerSentence] = []
@@ -267,7 +270,7 @@ class Answerer:
             for s, e in done:
                 raw = buf[s:e]
                 if raw.strip() and re.search(r"\w", raw):
-                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question, articles))
+                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question, article_terms))
             if done:
                 buf = buf[done[-1][1]:] if not final else ""
 
