@@ -30,7 +30,7 @@ from typing import Protocol
 from retrieval.sentences import split_sentences
 from summarizer import prompts
 from summarizer.settings import _cache_dir
-from summarizer.verify import _NEG, content_terms, name_in, names, number_in, numbers
+from summarizer.verify import content_terms, name_in, names, negation_flip, number_in, numbers
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
@@ -195,7 +195,7 @@ def exact_check(claim: str, source: str | SourceFacts) -> ExactCheck:
     closest = sf.sentences[i] if i >= 0 else ""
     neg = False
     if i >= 0 and share >= 0.5:
-        neg = bool(_NEG.search(claim)) != bool(_NEG.search(closest))
+        neg = negation_flip(claim, closest)
     flips = []
     if i >= 0:
         idx = antonym_index()
