@@ -45,6 +45,7 @@ class QAItem:
     docs: list[str] = field(default_factory=list)
     facts: list[list[str]] = field(default_factory=list)
     type: str = ""
+    wrong: list[str] = field(default_factory=list)  # strings whose presence makes an answer wrong (other grades)
 
 
 class QAFileError(ValueError):
@@ -60,7 +61,8 @@ def load_qa(path: Path) -> list[QAItem]:
             d = json.loads(line)
             items.append(QAItem(id=str(d.get("id", f"line{n}")), question=d["question"], answerable=bool(d["answerable"]),
                                 docs=list(d.get("docs", [])), facts=[list(g) if isinstance(g, list) else [g] for g in d.get("facts", [])],
-                                type=d.get("type") or ("unanswerable" if not d["answerable"] else "single" if len(d.get("docs", [])) < 2 else "multi")))
+                                type=d.get("type") or ("unanswerable" if not d["answerable"] else "single" if len(d.get("docs", [])) < 2 else "multi"),
+                                wrong=[str(w) for w in d.get("wrong", [])]))
         except (ValueError, KeyError, TypeError) as e:
             raise QAFileError(f"{path}:{n}: {e!r}: each line needs question, answerable, docs and facts") from e
     if not items:
@@ -73,6 +75,12 @@ def load_qa(path: Path) -> list[QAItem]:
 def facts_found(answer_text: str, facts: list[list[str]]) -> tuple[int, int]:
     low = answer_text.lower()
     return sum(1 for g in facts if any(a.lower() in low for a in g)), len(facts)
+
+
+def says_wrong(answer_text: str, wrong: list[str]) -> bool:
+    """True when the answer contains one of the item's wrong alternatives (e.g. another grade)."""
+    low = answer_text.lower()
+    return any(w.lower() in low for w in wrong)
 
 
 def recall_at(hit_docs: list[str], gold: list[str], k: int) -> float:
@@ -184,7 +192,8 @@ def score_item(item: QAItem, answer, hit_docs: list[str], claims: list[dict] | N
     if item.answerable:
         found, total = facts_found(answer.text if not answer.refused else "", item.facts)
         rec["facts_found"], rec["facts_total"] = found, total
-        rec["facts_all"] = (found == total) and not answer.refused
+        rec["says_wrong"] = says_wrong(answer.text, item.wrong) if not answer.refused else False
+        rec["facts_all"] = (found == total) and not answer.refused and not rec["says_wrong"]
     by_n = {p.n: p for p in answer.passages}
     valid = []
     for s in answer.sentences:
@@ -233,6 +242,7 @@ def summarise(records: list[dict]) -> dict:
         "refusal_accuracy": mean(1.0 if r["refusal_correct"] else 0.0 for r in una),
         "false_refusal_rate": mean(0.0 if r["refusal_correct"] else 1.0 for r in ans),
         "false_refusals": sum(1 for r in ans if not r["refusal_correct"]),
+        "wrong_answers": sum(1 for r in ans if r.get("says_wrong")),  # answered with a listed wrong value
         "hallucinated_answers": sum(1 for r in una if not r["refusal_correct"]),
         "citation_validity": mean(1.0 if v else 0.0 for v in cites),
         "sentences_dropped_share": round(sum(r["sentences_dropped"] for r in records) / max(1, sum(r["sentences_dropped"] + r["sentences_kept"] for r in records)), 4),
@@ -258,6 +268,21 @@ def summarise(records: list[dict]) -> dict:
         out["retrieval"] = {name: {**{f"recall@{k}": mean(r["retrieval"][name][f"recall@{k}"] for r in with_ret) for k in KS},
                                    "mrr": mean(r["retrieval"][name]["mrr"] for r in with_ret)}
                             for name in with_ret[0]["retrieval"]}
+    out["answers_attributing_comments"] = sum(1 for r in records if r.get("comment_attributions"))
+    base = [r for r in records if "no_council_filter" in r]
+    if base:
+        b_ans = [r["no_council_filter"] for r in base if r["answerable"]]
+        b_una = [r["no_council_filter"] for r in base if not r["answerable"]]
+        out["no_council_filter_baseline"] = {
+            "questions": len(base),
+            "key_facts_correct": mean(1.0 if b["facts_all"] else 0.0 for b in b_ans),
+            "refusal_accuracy": mean(1.0 if b["refusal_correct"] else 0.0 for b in b_una),
+            "false_refusals": sum(1 for b in b_ans if b["false_refusal"]),
+            "hallucinated_answers": sum(1 for b in b_una if b["hallucinated_answer"]),
+            # the same questions answered with the filter on, for a like-for-like comparison
+            "with_filter_key_facts_correct": mean(1.0 if r["facts_all"] else 0.0 for r in base if r["answerable"]),
+            "with_filter_refusal_accuracy": mean(1.0 if r["refusal_correct"] else 0.0 for r in base if not r["answerable"]),
+        }
     ext = [r for r in ans if "extractive_facts_all" in r]
     if ext:
         out["extractive_baseline"] = {
@@ -356,13 +381,79 @@ def _doc_ids(hits) -> list[str]:
     return [h.chunk.doc_id for h in hits]
 
 
-def evaluate_item(service, item: QAItem, checker=None, baselines: bool = True) -> dict:
-    """Search, ask, check and score one question."""
+def comment_texts(service) -> dict[str, list[str]]:
+    """The reader-comment sentences of every indexed document that has them (never evidence)."""
+    from retrieval.sentences import split_sentences
+
+    out: dict[str, list[str]] = {}
+    try:
+        docs = service.documents()
+    except Exception:  # noqa: BLE001 - a fake service without documents has no comments
+        return out
+    for d in docs:
+        if d.comment_start is not None and d.comment_start < len(d.text):
+            tail = d.text[d.comment_start:]
+            out[d.id] = [tail[a:b] for a, b in split_sentences(tail) if len(content_terms(tail[a:b])) >= 3]
+    return out
+
+
+def comment_attributions(answer, comments: dict[str, list[str]]) -> list[dict]:
+    """Answer sentences that rest on a reader's comment rather than on the article's own text.
+
+    A sentence counts when most of its content words come from one comment sentence (coverage >= 0.6, at least
+    three shared words) and its cited passages support it less well than that comment does.
+    """
+    if not comments or getattr(answer, "refused", False):
+        return []
+    by_n = {p.n: p for p in answer.passages}
+    found = []
+    for s in answer.sentences:
+        terms = content_terms(s.text)
+        if len(terms) < 3:
+            continue
+        cited = " ".join(by_n[c].text for c in s.citations if c in by_n)
+        cited_cov = check_support(s.text, cited).coverage if cited else 0.0
+        for doc_id, sents in comments.items():
+            for c in sents:
+                shared = terms & content_terms(c)
+                cov = len(shared) / len(terms)
+                if len(shared) >= 3 and cov >= 0.6 and cov > cited_cov:
+                    found.append({"sentence": s.text, "comment": c, "doc_id": doc_id, "coverage": round(cov, 3)})
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+def _answer_outcome(item: QAItem, answer) -> dict:
+    """The refusal and key-fact verdicts of one answer (used for baselines answered a second way)."""
+    out = {"status": answer.status, "answer": answer.text, "refusal_correct": answer.refused == (not item.answerable),
+           "false_refusal": item.answerable and answer.refused,
+           "hallucinated_answer": (not item.answerable) and not answer.refused}
+    if item.answerable:
+        found, total = facts_found(answer.text if not answer.refused else "", item.facts)
+        out["facts_found"] = found
+        out["facts_all"] = (found == total) and not answer.refused and not says_wrong(answer.text, item.wrong)
+    return out
+
+
+def evaluate_item(service, item: QAItem, checker=None, baselines: bool = True, council_baseline: bool = False,
+                  comments: dict[str, list[str]] | None = None) -> dict:
+    """Search, ask, check and score one question.
+
+    council_baseline also answers the question with the council filter off (retrieval over every council), so the
+    filter's effect on answers is measured in the same run.
+    """
+    from retrieval.search import SearchFilters
+
     res = service.search(item.question, k=RETRIEVAL_K)
     hit_docs = _doc_ids(res.hits)
     retrieval = extractive = None
+    no_filter = SearchFilters(councils_from_query=False)
     if baselines:
-        retrieval = {"hybrid": hit_docs}
+        retrieval = {"hybrid": hit_docs,
+                     "hybrid_no_council_filter": _doc_ids(service.search(item.question, RETRIEVAL_K, no_filter).hits)}
         r = getattr(service, "retriever", None)
         if r is not None and hasattr(r, "dense_only"):
             retrieval["dense"] = _doc_ids(r.dense_only(item.question, RETRIEVAL_K))
@@ -374,12 +465,15 @@ def evaluate_item(service, item: QAItem, checker=None, baselines: bool = True) -
     rec = score_item(item, answer, hit_docs[:5], claims, retrieval, extractive)
     if checker is not None:
         rec["timings"] = {**rec["timings"], "check_s": round(time.perf_counter() - t0, 3)}
+    rec["comment_attributions"] = comment_attributions(answer, comments or {})
+    if council_baseline:
+        rec["no_council_filter"] = _answer_outcome(item, service.ask(item.question, no_filter))
     return rec
 
 
 def run_qa_eval(service, path: Path, limit: int | None = None, out: str | None = None, progress: bool = True, *,
                 checker=None, use_checker: bool = True, baselines: bool = True, run_dir: str | Path | None = None,
-                resume: bool = False, report: bool = True) -> dict:
+                resume: bool = False, report: bool = True, council_baseline: bool = False) -> dict:
     """Ask every question through the service (the same path as the CLI) and score the answers.
 
     With run_dir, each scored question is appended to run_dir/items.jsonl as it completes; with resume=True, the
@@ -413,6 +507,7 @@ def run_qa_eval(service, path: Path, limit: int | None = None, out: str | None =
             settings = {"qa_file": str(path), "qa_sha256": qa_hash, "limit": limit, "model": model_id,
                         "git_commit": _git("rev-parse", "HEAD"), "git_dirty": bool(_git("status", "--porcelain")),
                         "started": time.strftime("%Y-%m-%d %H:%M:%S"), "baselines": baselines,
+                        "council_baseline": council_baseline,
                         "checker": ({"config": checker.config.to_dict(), "model": checker.model_id,
                                      "prompt_version": checker.prompt_version} if checker is not None else None),
                         "settings": _jsonable(getattr(service, "settings", None))}
@@ -421,6 +516,7 @@ def run_qa_eval(service, path: Path, limit: int | None = None, out: str | None =
             tmp.replace(settings_path)
     records = []
     bar = None
+    comments = comment_texts(service)
     todo = [it for it in items if it.id not in done]
     if progress:
         from tqdm import tqdm
@@ -430,7 +526,7 @@ def run_qa_eval(service, path: Path, limit: int | None = None, out: str | None =
         if item.id in done:
             records.append(done[item.id])
             continue
-        rec = evaluate_item(service, item, checker, baselines)
+        rec = evaluate_item(service, item, checker, baselines, council_baseline, comments)
         records.append(rec)
         if rd is not None:
             _append_item(rd / "items.jsonl", rec)
@@ -468,9 +564,9 @@ def _write_json(path: Path, obj) -> None:
 # --- text output --------------------------------------------------------------------------------------------------
 
 HEADLINE = ("recall@5", "key_facts_correct", "key_facts_partial", "refusal_accuracy", "false_refusal_rate",
-            "false_refusals", "hallucinated_answers", "citation_validity", "faithfulness", "claims_supported_share",
-            "citation_precision", "citation_recall", "answers_fully_faithful", "sentences_dropped_share",
-            "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50")
+            "false_refusals", "hallucinated_answers", "wrong_answers", "citation_validity", "faithfulness", "claims_supported_share",
+            "citation_precision", "citation_recall", "answers_fully_faithful", "answers_attributing_comments",
+            "sentences_dropped_share", "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50")
 
 
 def format_summary(result: dict) -> str:
@@ -487,8 +583,19 @@ def format_summary(result: dict) -> str:
         e = s["extractive_baseline"]
         lines.append(f"  extractive baseline (top passage's best sentences): key_facts_correct={e['key_facts_correct']}, "
                      f"key_facts_partial={e['key_facts_partial']}")
+    if "no_council_filter_baseline" in s:
+        b = s["no_council_filter_baseline"]
+        lines.append(f"  answerer without the council filter ({b['questions']} questions): key_facts_correct="
+                     f"{b['key_facts_correct']} (with filter {b['with_filter_key_facts_correct']}), refusal_accuracy="
+                     f"{b['refusal_accuracy']} (with filter {b['with_filter_refusal_accuracy']}), false_refusals="
+                     f"{b['false_refusals']}, hallucinated_answers={b['hallucinated_answers']}")
     for t, v in s["by_type"].items():
         lines.append(f"  [{t}] " + ", ".join(f"{k}={v[k]}" for k in v))
+    attributed = [(r["id"], a) for r in result["items"] for a in r.get("comment_attributions") or []]
+    if attributed:
+        lines.append("  Answer sentences resting on a reader's comment (never evidence):")
+        for rid, a in attributed[:10]:
+            lines.append(f"    {rid}: {a['sentence'][:110]} <- comment in {a['doc_id']}")
     if result.get("checker"):
         c = result["checker"]
         lines.append(f"  checker: {c.get('claims')} claims, {c['llm_calls']} model calls, {c['llm_seconds']} s "
@@ -512,6 +619,8 @@ def format_summary(result: dict) -> str:
 
 NEUTRAL = {"questions", "answerable", "unanswerable", "claims_checked"}  # counts: changed, neither better nor worse
 LOWER_IS_BETTER = {"false_refusal_rate", "false_refusals", "hallucinated_answers", "sentences_dropped_share",
+                   "wrong_answers",
+                   "answers_attributing_comments",
                    "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50"}
 
 
@@ -524,9 +633,10 @@ def _flat(summary: dict) -> dict[str, float]:
             for name, m in v.items():
                 for mk, mv in m.items():
                     out[f"retrieval.{name}.{mk}"] = mv
-        elif k == "extractive_baseline" and isinstance(v, dict):
+        elif k in ("extractive_baseline", "no_council_filter_baseline") and isinstance(v, dict):
             for mk, mv in v.items():
-                out[f"extractive.{mk}"] = mv
+                if isinstance(mv, (int, float)) and mk != "questions":
+                    out[f"{k.removesuffix('_baseline')}.{mk}"] = mv
         elif k == "by_type" and isinstance(v, dict):
             for t, m in v.items():
                 for mk, mv in m.items():

@@ -176,6 +176,80 @@ def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
     }
 
 
+def item_claims(summaries: list) -> list[dict]:
+    """Every kept summary statement with the evidence it cites (the overview too, when it has evidence)."""
+    out = []
+    for s in summaries:
+        if s.overview and s.overview_evidence:
+            out.append({"doc_id": s.doc_id, "council": None, "field": "overview", "text": s.overview,
+                        "evidence": " ".join(e.text for e in s.overview_evidence)})
+        for council, field, it in s.items():
+            text = it.text if hasattr(it, "text") else ", ".join(x for x in (it.name, it.role, it.organisation) if x)
+            out.append({"doc_id": s.doc_id, "council": council, "field": field, "text": text,
+                        "evidence": " ".join(e.text for e in it.evidence)})
+    return out
+
+
+def faithfulness_eval(summaries: list, checker) -> dict:
+    """Each summary statement judged against its own evidence by the faithfulness checker (eval/checker.py)."""
+    items = item_claims(summaries)
+    verdicts = checker.score_many([(i["text"], i["evidence"]) for i in items]) if items else []
+    by_field: dict[str, Counter] = defaultdict(Counter)
+    unsupported = []
+    for i, v in zip(items, verdicts):
+        by_field[i["field"]]["n"] += 1
+        by_field[i["field"]]["supported"] += v.supported
+        if not v.supported:
+            unsupported.append({**i, "score": round(v.score, 3), "flags": v.flags})
+    n = len(items)
+    return {
+        "items": n,
+        "supported": sum(c["supported"] for c in by_field.values()),
+        "faithfulness": round(sum(c["supported"] for c in by_field.values()) / n, 4) if n else None,
+        "by_field": {f: {"n": c["n"], "supported": c["supported"]} for f, c in sorted(by_field.items())},
+        "unsupported": unsupported,
+    }
+
+
+def run_summaries_eval(service, *, checker=None, grades: bool = True, limit: int | None = None) -> dict:
+    """`brief eval --summaries`: gold field accuracy and item faithfulness of the stored summaries, and grades."""
+    summaries = service.stored_summaries()
+    out: dict = {"index": str(service.index_dir), "summaries": len(summaries), "documents": len(service.documents())}
+    out["gold"] = gold_eval(summaries) if GOLD.is_file() else None
+    if checker is not None:
+        out["faithfulness"] = faithfulness_eval(summaries, checker)
+    if grades and (OFSTED / "grades.csv").is_file():
+        out["grades"] = grade_eval(limit=limit)
+    return out
+
+
+def format_summaries_eval(r: dict) -> str:
+    lines = [f"Summaries eval over {r['index']}: {r['summaries']} stored summaries of {r['documents']} documents"]
+    g = r.get("gold")
+    if g:
+        lines.append(f"  gold ({g['summarized']}/{g['documents']} gold documents summarized):")
+        for f, a in g["accuracy"].items():
+            lines.append(f"    {f:20} {a['correct']}/{a['n']} = {a['accuracy']:.1%}")
+        lines.append(f"    items kept/dropped by the evidence checks: {g['items_kept']}/{g['items_dropped']}; kept items "
+                     f"with a number absent from their evidence: {g['kept_items_with_number_absent_from_evidence']}")
+        for m in g["misses"][:10]:
+            lines.append(f"    miss: {m}")
+    f = r.get("faithfulness")
+    if f:
+        lines.append(f"  faithfulness (checker, each statement vs its evidence): {f['supported']}/{f['items']}"
+                     + (f" = {f['faithfulness']:.1%}" if f["faithfulness"] is not None else ""))
+        for u in f["unsupported"][:10]:
+            lines.append(f"    unsupported [{u['doc_id']} {u['field']}]: {u['text'][:100]} (score {u['score']})")
+    gr = r.get("grades")
+    if gr:
+        lines.append(f"  grades from {gr['found']}/{gr['reports']} reports in grades.csv ({gr['seconds']} s):")
+        for area, a in gr["accuracy"].items():
+            lines.append(f"    {area:22} {a['correct']}/{a['n']} = {a['accuracy']:.1%}")
+    if r.get("summaries") == 0:
+        lines.append("  no stored summaries yet: run `brief summarize --all` first")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--grades", action="store_true", help="grade accuracy over grades.csv (no model)")

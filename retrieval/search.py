@@ -21,6 +21,8 @@ class SearchFilters:
     councils: list[str] | None = None
     date_from: str | None = None  # ISO date or year, inclusive
     date_to: str | None = None
+    # restrict to the councils the query names (on by default; off only as an evaluation baseline)
+    councils_from_query: bool = True
 
 
 def _rank(scores: np.ndarray, rows: np.ndarray, n: int) -> list[int]:
@@ -91,11 +93,15 @@ class HybridRetriever:
         for name, _, _ in find_councils(query):
             if name not in named:
                 named.append(name)
+        explicit = list(filters.councils) if filters and filters.councils else []
         if filters and filters.councils:
-            named = list(dict.fromkeys(list(filters.councils) + named))
+            named = list(dict.fromkeys(explicit + named))
         missing = [c for c in named if c not in self._council_rows]
         present = [c for c in named if c in self._council_rows]
         result = SearchResult(query=query, hits=[], query_councils=named, missing_councils=missing)
+        if filters is not None and not filters.councils_from_query:
+            present = [c for c in explicit if c in self._council_rows]
+            named = explicit
         if not self.snap.chunks or (named and not present):
             return result
         rows = self._allowed_rows(present, filters)

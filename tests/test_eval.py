@@ -237,3 +237,89 @@ def test_eval_over_freshly_ingested_unseen_article(index_copy, tmp_path):
     assert (tmp_path / "run" / "report.html").is_file()
     if item["status"] == "answered":
         assert item["claims"] and item["faithfulness"] is not None
+
+
+def test_comment_attribution_is_flagged():
+    """A sentence built from a reader's comment (not the cited passage) is counted; one from the article is not."""
+    from eval.qa import comment_attributions
+
+    comments = {"D": ["When will Ofsted impose financial penalties on councils that keep failing children?"]}
+    bad = Answer("", "answered", "x", [S("Ofsted will impose financial penalties on failing councils.", [1])], [],
+                 [P(1, "D", "Darlington was rated inadequate by inspectors.")])
+    good = Answer("", "answered", "x", [S("Darlington was rated inadequate by inspectors.", [1])], [],
+                  [P(1, "D", "Darlington was rated inadequate by inspectors.")])
+    found = comment_attributions(bad, comments)
+    assert len(found) == 1 and found[0]["doc_id"] == "D"
+    assert comment_attributions(good, comments) == []
+    assert comment_attributions(Answer("", "not_in_articles", "The articles don't say."), comments) == []
+
+
+def test_wrong_alternatives_and_council_baseline(tmp_path):
+    """An answer naming a listed wrong grade is not correct even when it contains the right one; the council-filter
+    baseline answers each question a second time with the filter off and is summarised beside the main answer."""
+    from eval.qa import format_summary
+
+    qa = tmp_path / "g.jsonl"
+    qa.write_text(json.dumps({"id": "q1", "question": "How many assessments were late in Darlington?", "answerable": True,
+                              "docs": ["A"], "facts": [["94"]], "wrong": ["Jane Smith"]}) + "\n"
+                  + json.dumps(QA[2]) + "\n")
+
+    class Svc(FakeService):
+        def ask(self, q, filters=None):
+            self.asked.append((self._qid(q), getattr(filters, "councils_from_query", True)))
+            if filters is not None and not filters.councils_from_query:  # unfiltered: answers the unanswerable
+                return ANSWERS["q3"] if self._qid(q) == "q3" else ANSWERS["q4"]
+            return ANSWERS[self._qid(q)]
+
+    svc = Svc()
+    r = run_qa_eval(svc, qa, progress=False, use_checker=False, council_baseline=True)
+    s = r["summary"]
+    q1 = r["items"][0]
+    assert q1["facts_found"] == 1 and q1["says_wrong"] and not q1["facts_all"]
+    assert s["wrong_answers"] == 1
+    b = s["no_council_filter_baseline"]
+    assert b["questions"] == 2 and b["false_refusals"] == 1 and b["hallucinated_answers"] == 1
+    assert b["with_filter_refusal_accuracy"] == 0.0  # q3's main answer is also a hallucination in this fake
+    assert ("q1", False) in svc.asked and ("q1", True) in svc.asked
+    assert "without the council filter" in format_summary(r)
+
+
+def test_generated_grade_questions():
+    """Questions generated from grades.csv name the council, area and month of the inspection, and carry the grade;
+    unanswerable ones ask about a year with no report of that council."""
+    from eval.grade_questions import grade_items
+
+    rows = [{"id": "1_tameside_2019-07-01", "local_authority": "tameside", "inspection_start_date": "13/05/2019",
+             "overall_effectiveness": "requires improvement", "impact_of_leaders": "good", "help_and_protection": "",
+             "in_care": "inadequate", "care_leavers": "inspection_pre_dates_judgement"},
+            {"id": "2_halton_2020-04-15", "local_authority": "halton", "inspection_start_date": "02/03/2020",
+             "overall_effectiveness": "good", "impact_of_leaders": "good", "help_and_protection": "good",
+             "in_care": "good", "care_leavers": "outstanding"}]
+    items = grade_items(rows, 3, seed=1, unanswerable_share=0.34, all_report_ids=["9_halton_2017-01-01"])
+    ans = [i for i in items if i["answerable"]]
+    una = [i for i in items if not i["answerable"]]
+    assert len(ans) == 2 and len(una) == 1
+    t = next(i for i in ans if i["docs"] == ["1_tameside_2019-07-01"])
+    assert "Tameside" in t["question"] and "May 2019" in t["question"]
+    gold = t["facts"][0][0]
+    assert gold in ("requires improvement", "good", "inadequate") and gold not in t["wrong"]
+    year = int(re.search(r"(\d{4}) inspection", una[0]["question"]).group(1))
+    taken = {2019} if "Tameside" in una[0]["question"] else {2020, 2017}
+    assert all(abs(year - y) > 1 for y in taken)
+
+
+def test_summary_items_faithfulness_with_fake_checker():
+    """Every kept summary statement is judged against its own evidence; unsupported ones are listed by field."""
+    from eval.summaries_eval import faithfulness_eval
+    from summarizer.schema import ArticleSummary, CouncilEntry, Item, Span
+
+    text = "Inspectors found 94 assessments were late. Leaders recruited social workers."
+    ev1 = Span(start=0, end=42, text=text[0:42])
+    ev2 = Span(start=43, end=len(text), text=text[43:])
+    rec = ArticleSummary(doc_id="A", content_hash="h", model_id="m", councils=[CouncilEntry(
+        council="Darlington", weaknesses=[Item(text="94 assessments were late", evidence=[ev1])],
+        strengths=[Item(text="Leaders praised foster carers", evidence=[ev2])])])
+    r = faithfulness_eval([rec], FakeChecker())
+    assert r["items"] == 2 and r["supported"] == 1 and r["faithfulness"] == 0.5
+    assert r["by_field"]["strengths"] == {"n": 1, "supported": 0}
+    assert r["unsupported"][0]["field"] == "strengths"

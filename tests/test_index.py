@@ -104,6 +104,20 @@ def test_search_puts_named_council_first(service):
     assert all("Redbridge" in h.chunk.councils for h in res.hits)
 
 
+def test_council_filter_can_be_switched_off(service):
+    """The evaluation baseline: with councils_from_query off, a named council no longer restricts the passages."""
+    from retrieval.search import SearchFilters
+
+    q = "Why was Darlington rated inadequate?"
+    off = service.search(q, 8, SearchFilters(councils_from_query=False))
+    assert off.query_councils == ["Darlington"]
+    assert any(h.chunk.doc_id != DARLINGTON for h in off.hits)
+    assert all(h.chunk.doc_id == DARLINGTON for h in service.search(q, 8).hits)
+    # an explicit council filter still applies
+    only = service.search(q, 8, SearchFilters(councils=["Torbay"], councils_from_query=False))
+    assert only.hits and all("Torbay" in h.chunk.councils for h in only.hits)
+
+
 def test_search_says_when_council_not_covered(service):
     res = service.search("Why was Slough rated inadequate?")
     assert res.missing_councils == ["Slough"]

@@ -185,6 +185,8 @@ def cmd_eval(args) -> int:
         return 0
     if args.checker:
         return _eval_checker(args)
+    if args.summaries:
+        return _eval_summaries(args)
     from eval.qa import QAFileError, format_summary, new_run_dir, resolve_run, run_qa_eval
 
     run_dir, resume = None, False
@@ -196,7 +198,8 @@ def cmd_eval(args) -> int:
         if not args.qa:
             args.qa = json.loads((run_dir / "settings.json").read_text()).get("qa_file")
     if not args.qa:
-        raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl, or brief eval --checker")
+        raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl, brief eval --summaries, "
+                        "or brief eval --checker")
     path = Path(args.qa)
     if not path.is_file():
         raise UserError(f"No QA file at {path}")
@@ -205,7 +208,7 @@ def cmd_eval(args) -> int:
     try:
         result = run_qa_eval(_service(args), path, limit=args.limit, out=args.out, progress=not args.json,
                              use_checker=not args.no_checker, baselines=not args.no_baselines, run_dir=run_dir,
-                             resume=resume)
+                             resume=resume, council_baseline=args.council_baseline)
     except QAFileError as e:
         raise UserError(str(e)) from None
     except ValueError as e:
@@ -218,6 +221,33 @@ def cmd_eval(args) -> int:
         _print_json(result)
     else:
         print(format_summary(result))
+    return 0
+
+
+def _eval_summaries(args) -> int:
+    """`brief eval --summaries`: stored summaries against the gold file, their faithfulness, and report grades."""
+    import time as _time
+
+    from eval.qa import RUNS_DIR, _write_json, default_checker
+    from eval.summaries_eval import format_summaries_eval, run_summaries_eval
+
+    svc = _service(args)
+    if not svc.store.exists():
+        raise UserError(f"No index at {svc.index_dir}. Build it (brief ingest data/articles) and summarize it "
+                        "(brief summarize --all) first.")
+    checker = None if args.no_checker else default_checker(svc)
+    r = run_summaries_eval(svc, checker=checker, limit=args.limit)
+    root = Path(args.runs_dir) if args.runs_dir else RUNS_DIR
+    out_dir = root / f"summaries-{_time.strftime('%Y%m%d-%H%M%S')}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_json(out_dir / "result.json", r)
+    if args.out:
+        _write_json(Path(args.out), r)
+    if args.json:
+        _print_json(r)
+    else:
+        print(format_summaries_eval(r))
+        print(f"  stored in {out_dir}")
     return 0
 
 
@@ -369,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--qa", help="QA file (.jsonl: id, question, answerable, docs, facts)")
     sp.add_argument("--checker", action="store_true",
                     help="measure the faithfulness checker on SummEdits news (threshold from 'evaluation', reported on 'test')")
+    sp.add_argument("--summaries", action="store_true",
+                    help="score the stored summaries (gold fields, faithfulness of each item) and report grades")
+    sp.add_argument("--council-baseline", action="store_true",
+                    help="with --qa: also answer each question with the council filter off (a second answer each)")
     sp.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="what improved and regressed from run A to run B")
     sp.add_argument("--resume", metavar="RUN", help="continue an interrupted --qa run (a run directory, or 'latest')")
     sp.add_argument("--limit", type=int, help="only the first N questions (with --checker: N pairs per split)")
