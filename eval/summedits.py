@@ -111,6 +111,40 @@ def tune(item_verdicts: list[list[Verdict]], labels: list[int], base: CheckerCon
     return best[2], best[0]
 
 
+def threshold_protocols(item_verdicts: list[list[Verdict]], labels: list[int], splits: list[str], docs: list[str],
+                        configs: dict[str, CheckerConfig]) -> dict:
+    """Balanced accuracy when only the decision threshold is learned, under three protocols per configuration:
+    the tuning split -> the report split (the headline protocol), the reverse (20 documents -> 4), and
+    leave-one-document-out over all pairs (threshold from the other documents, scored on the held-out one)."""
+    y = np.asarray(labels, dtype=bool)
+    sp = np.asarray(splits)
+    dd = np.asarray(docs)
+    out = {}
+    for name, cfg in configs.items():
+        sc = item_scores(item_verdicts, cfg)
+        row = {}
+        for a, b in ((TUNE_SPLIT, REPORT_SPLIT), (REPORT_SPLIT, TUNE_SPLIT)):
+            ta, tb = sp == a, sp == b
+            if ta.any() and tb.any():
+                t, _ = best_threshold(sc[ta], y[ta])
+                row[f"{a}->{b}"] = {"threshold": round(t, 4), "balanced_accuracy": round(balanced_accuracy(y[tb], sc[tb] >= t), 4)}
+        preds = np.zeros(len(y), dtype=bool)
+        thresholds = []
+        for d in sorted(set(docs)):
+            held = dd == d
+            if (~held).any():
+                t, _ = best_threshold(sc[~held], y[~held])
+                thresholds.append(t)
+                preds[held] = sc[held] >= t
+        row["leave_one_document_out"] = {"balanced_accuracy": round(balanced_accuracy(y, preds), 4),
+                                         "threshold_range": [round(min(thresholds), 4), round(max(thresholds), 4)]
+                                         if thresholds else None, "folds": len(thresholds)}
+        row["fixed_threshold"] = {"threshold": cfg.threshold,
+                                  "balanced_accuracy_all": round(balanced_accuracy(y, sc >= cfg.threshold), 4)}
+        out[name] = row
+    return out
+
+
 def _git_commit() -> str | None:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip() or None
@@ -178,6 +212,8 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
                   "tune_balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[TUNE_SPLIT]], sh_preds[idx[TUNE_SPLIT]]), 4),
                   "balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[REPORT_SPLIT]], sh_preds[idx[REPORT_SPLIT]]), 4)
                   if idx[REPORT_SPLIT] else None})
+    protocols = threshold_protocols(item_verdicts, labels, [x["split"] for x in items], [x["doc"] for x in items],
+                                    {"shipped_rule": sh, "llm_only": replace(sh, use_exact=False)})
     # the headline checker: of the two full checkers, the one better on the tuning split (never the report split)
     head = max((parts[4], parts[0]), key=lambda p: p["tune_balanced_accuracy"])
     rep = idx[REPORT_SPLIT]
@@ -233,6 +269,7 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
         "configurations": {p["name"]: {"balanced_accuracy": p["balanced_accuracy"],
                                        "tune_balanced_accuracy": p["tune_balanced_accuracy"],
                                        "threshold": p["threshold"], "config": p["config"].to_dict()} for p in parts},
+        "threshold_protocols": protocols,
         "by_edit_type": dict(sorted(by_edit.items())),
         "flags_on_report_split": dict(flag_counts),
         "cost": cost, "model": checker.model_id, "prompt_version": checker.prompt_version,
@@ -272,6 +309,17 @@ def format_checker_result(r: dict) -> str:
     lines.append(f"  headline ({r['headline']}, chosen on the tuning split): balanced accuracy {r['balanced_accuracy']}, "
                  f"threshold {r['threshold']}, reference={w['reference']} (w_ref={w['w_ref']}), "
                  + ", ".join(f"{k}={w[k]}" for k in GRID))
+    if r.get("threshold_protocols"):
+        lines.append("")
+        lines.append("  threshold-only protocols (balanced accuracy, %): tune->report / report->tune / leave-one-document-out"
+                     " / fixed threshold on all pairs")
+        for name, p in r["threshold_protocols"].items():
+            cells = [p.get(f"{r['tune_split']}->{r['report_split']}"), p.get(f"{r['report_split']}->{r['tune_split']}")]
+            txt = [f"{100 * c['balanced_accuracy']:.1f} (t={c['threshold']:.2f})" if c else "—" for c in cells]
+            lodo = p["leave_one_document_out"]
+            txt.append(f"{100 * lodo['balanced_accuracy']:.1f}")
+            txt.append(f"{100 * p['fixed_threshold']['balanced_accuracy_all']:.1f} (t={p['fixed_threshold']['threshold']})")
+            lines.append(f"    {name:14} " + " / ".join(txt))
     lines.append("")
     names = list(r["configurations"])
     lines.append(f"  accuracy by edit type on '{r['report_split']}' ({' / '.join(names)}):")

@@ -234,6 +234,13 @@ def test_checker_benchmark_pipeline_with_fake_model(tmp_path):
     assert r["cost"]["claims"] == 8 and r["cost"]["documents"] == 2
     assert (tmp_path / "run" / "checker_result.json").is_file() and (tmp_path / "run" / "calibration.png").is_file()
     assert "balanced acc" in format_checker_result(r)
+    # threshold-only protocols: the shipped rule (flags veto) separates every pair under all three; the judge alone can't
+    tp = r["threshold_protocols"]
+    assert tp["shipped_rule"]["leave_one_document_out"]["balanced_accuracy"] == 1.0
+    assert tp["shipped_rule"]["test->evaluation"]["balanced_accuracy"] == 1.0
+    assert tp["llm_only"]["leave_one_document_out"]["balanced_accuracy"] == 0.5
+    assert tp["llm_only"]["leave_one_document_out"]["folds"] == 2
+    assert "leave-one-document-out" in format_checker_result(r)
     # sorted by document: each document's prompts are contiguous
     docs = [doc1 if "Springfield" in p else doc2 for p in llm.prompts]
     assert sum(1 for a, b in zip(docs, docs[1:]) if a != b) <= 3
