@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-PROMPT_VERSION = "sum-3"
+PROMPT_VERSION = "sum-4"
 
 Grade = Literal["inadequate", "requires improvement", "good", "outstanding", "adequate"]
 Kind = Literal["full inspection", "monitoring visit", "focused visit", "other"]

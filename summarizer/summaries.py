@@ -18,6 +18,7 @@ from retrieval.store import StoredDocument
 
 from .backends import Backend, BackendError, BackendUnavailable
 from .evidence import DocText, doc_text, ground, locate, span
+from .figures import code_figures
 from .report_parts import improvement_items, lead_inspector, previous_report_judgement, report_headline
 from .schema import (AREAS, GRADES, ITEM_SCHEMA, PROMPT_VERSION, AreaGrade, ArticleSummary, CouncilEntry,
                      DroppedItem, Item, Person, Span, SummaryStats, extraction_schema)
@@ -65,6 +66,7 @@ class SummaryOptions:
     # the model when code finds none (its answer must quote a sentence that says the grade)
     model_judgements: bool = False
     report_headline_chars: int = 2600
+    max_figures: int = 6  # model figures first, then figures code reads from the text (summarizer/figures.py)
 
 
 @dataclass
@@ -104,6 +106,7 @@ class Summarizer:
                 self._extract(piece, dt, entry, rec, budget, doc,
                               with_judgement=self.options.model_judgements and entry.judgement is None)
             _cap(entry, self.options.items_per_field + 1)
+            self._add_code_figures(entry, dt, [sp for piece in pieces for sp in piece.spans])
             rec.councils.append(entry)
 
     # --- reports ------------------------------------------------------------------------------------------------
@@ -116,7 +119,16 @@ class Summarizer:
             piece = Part(council=council, spans=[(s, e)], text=_squash(doc.text[s:e]), first=True)
             self._extract(piece, dt, entry, rec, budget, doc, with_judgement=False)
         _cap(entry, self.options.items_per_field + 1)
+        if head:
+            self._add_code_figures(entry, dt, [head])
         rec.councils.append(entry)
+
+    def _add_code_figures(self, entry: CouncilEntry, dt: DocText, spans: list[tuple[int, int]]) -> None:
+        """Fill in the quantities of the council's text that the model's figures left out."""
+        known = {n for it in entry.figures for n in numbers(it.text)}
+        room = self.options.max_figures - len(entry.figures)
+        if room > 0:
+            entry.figures.extend(code_figures(dt, spans, known, limit=room))
 
     # --- one extraction call and its checks -------------------------------------------------------------------------
     def _prompt_head(self, piece: Part, doc: StoredDocument) -> str:

@@ -127,7 +127,9 @@ def test_failing_items_are_regenerated_once_then_dropped_with_reason():
     be = ScriptedBackend(answer, overview="Darlington's children's services were rated inadequate by Ofsted.")
     rec = Summarizer(be).summarize(DOCS[DARLINGTON])
     entry = rec.entry("Darlington")
-    assert [f.text for f in entry.figures] == ["94 assessments were late"]
+    model_figures = [f.text for f in entry.figures if "assessments" in f.text]
+    assert model_figures == ["94 assessments were late"]  # 97 dropped; code figures add only other quantities
+    assert not any("97" in f.text or "95" in f.text for f in entry.figures)
     assert sum("failed a check" in c for c in be.calls) == 1  # regenerated exactly once
     reasons = {d.text: d.reason for d in rec.dropped}
     assert "97" in reasons["97 assessments were late"] and "after regeneration" in reasons["97 assessments were late"]
@@ -154,6 +156,31 @@ def test_reader_comment_is_never_evidence():
     for _, _, it in rec.items():
         assert all(e.end <= d.comment_start for e in it.evidence)
     assert rec.dropped and all(e.end <= d.comment_start for e in rec.overview_evidence)
+
+
+def test_code_figures_fill_in_what_the_model_left_out():
+    """Quantities the model's figures missed are added from the text, with the sentence as evidence; years, dates
+    and words like Covid-19 are not figures; a number the model already gave is not repeated."""
+    from summarizer.figures import _quantities, code_figures
+
+    assert _quantities("Since Covid-19 lockdowns in July 2019, 44% of section 47 enquiries on 3 March") == {"44%"}
+    d = DOCS[DARLINGTON]
+
+    def answer(user, schema):
+        return _empty(figures=[{"text": "94 assessments were not completed in agreed timescales",
+                                "quote": "Inspectors found 94 assessments had not been completed in the timescales agreed"}])
+
+    rec = Summarizer(ScriptedBackend(answer, overview="")).summarize(d)
+    figs = rec.entry("Darlington").figures
+    texts = [f.text for f in figs]
+    assert texts[0].startswith("94 assessments")
+    assert sum("94" in t for t in texts) == 1
+    assert any("67%" in t and "45%" in t for t in texts)
+    for f in figs:
+        ev = " ".join(e.text for e in f.evidence)
+        assert all(n in ev for n in _quantities(f.text))
+        assert all(d.text[e.start:e.end] == e.text and e.end <= d.comment_start for e in f.evidence)
+    assert code_figures(doc_text(d.text, d.comment_start), [], set()) == []
 
 
 def test_boilerplate_is_never_evidence():
