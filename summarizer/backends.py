@@ -242,10 +242,11 @@ def make_backend(settings: Settings, llm=None) -> Backend:
             raise BackendUnavailable("The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL")
         return OpenAIBackend(b.base_url, b.model or "default", b.api_key, b.timeout_s)
     if b.kind == "transformers":
-        path = b.model or settings.model.model_path
-        if not path:
-            raise BackendUnavailable("The transformers backend needs a model directory or .gguf: set BRIEF_OPENAI_MODEL"
-                                     " or BRIEF_MODEL_PATH")
+        path = b.hf_model or settings.model.model_path
+        if not path:  # the bundled GGUF, loaded through transformers' gguf reader
+            from .model_files import ensure_model
+
+            path = ensure_model(settings.model.cache_dir / "models")
         return TransformersBackend(path)
     if b.kind != "llama":
         raise BackendUnavailable(f"Unknown backend {b.kind!r}; use llama, transformers or openai")

@@ -46,7 +46,8 @@ class BackendSettings:
     kind: str = "llama"  # llama | transformers | openai
     base_url: str | None = None  # openai: e.g. http://127.0.0.1:8000/v1
     api_key: str | None = None
-    model: str | None = None  # openai: the served model name; transformers: a model directory or .gguf
+    model: str | None = None  # openai: the served model name
+    hf_model: str | None = None  # transformers: a model directory or .gguf (default: the bundled GGUF)
     timeout_s: float = 300.0
     workers: int = 1  # requests at once (openai only; the in-process model serves one at a time)
 
@@ -81,6 +82,8 @@ class Settings:
             s.backend.api_key = env("BRIEF_OPENAI_API_KEY")
         if env("BRIEF_OPENAI_MODEL"):
             s.backend.model = env("BRIEF_OPENAI_MODEL")
+        if env("BRIEF_HF_MODEL"):  # transformers backend: a Hugging Face model directory or a .gguf file
+            s.backend.hf_model = env("BRIEF_HF_MODEL")
         if env("BRIEF_OPENAI_TIMEOUT"):
             s.backend.timeout_s = float(env("BRIEF_OPENAI_TIMEOUT"))
         return s

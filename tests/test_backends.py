@@ -39,7 +39,7 @@ def test_backend_settings_from_env(monkeypatch):
     b = make_backend(s)
     assert isinstance(b, OpenAIBackend) and b.model_id == "openai:qwen" and b.parallel
     monkeypatch.setenv("BRIEF_BACKEND", "transformers")
-    monkeypatch.setenv("BRIEF_OPENAI_MODEL", "/nonexistent/model-dir")
+    monkeypatch.setenv("BRIEF_HF_MODEL", "/nonexistent/model-dir")
     tb = make_backend(Settings.from_env())
     assert isinstance(tb, TransformersBackend)
     with pytest.raises(BackendUnavailable, match="No Hugging Face model"):
