@@ -1,11 +1,13 @@
 """The Gradio web interface, served for real and driven in Debian's chromium with Playwright.
 
-One server (module scope) over a real index of data/articles built in a temporary folder. Browser tests
-skip when /usr/bin/chromium is missing (scripts/setup.sh installs it; a browser is never downloaded).
-Screenshots of each tab go to docs/screenshots/<tab>.png.
+One server (module scope) over a real index of data/articles built in a temporary folder, with hand-made structured
+summaries of two articles in its result store (evidence spans found in the real text; see tests/test_web_views.py)
+and two stored evaluation runs. Browser tests skip when /usr/bin/chromium is missing (scripts/setup.sh installs it; a
+browser is never downloaded). Screenshots of each tab go to docs/screenshots/<tab>.png.
 """
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,8 +25,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 DARLINGTON = "003_e2e4cb79d3b36c14"
-BUNDLED = ["000_bb9f36d098299eb9", "001_c76fbb4aff01f110", "002_e7243b81054e7da4", DARLINGTON,
-           "004_2c1e0e36ce9310c1"]
+TORBAY_2015 = "000_bb9f36d098299eb9"
+WORCESTERSHIRE = "002_e7243b81054e7da4"
+BUNDLED = [TORBAY_2015, "001_c76fbb4aff01f110", WORCESTERSHIRE, DARLINGTON, "004_2c1e0e36ce9310c1"]
 XSS_TEXT = ("Hostile article about Rotherham children's services.\n"
             "Inspectors visited in March. <script>window.__pwned=1</script> The council said it was pleased.\n"
             'An image tag follows: <img src=x onerror="window.__pwned=1"> and that is all the xyzzyplugh report said.\n')
@@ -77,15 +80,19 @@ def server(tmp_path_factory):
     from summarizer.settings import Settings
     from ui.web import serve
 
-    settings = Settings()
-    settings.retrieval.index_dir = tmp_path_factory.mktemp("web") / "index"
-    svc = BriefService(settings)
+    from .test_web_views import make_runs, seed_summaries, write_qa
+
+    root = tmp_path_factory.mktemp("web")
+    svc = BriefService(Settings.from_env(root / "index"))  # BRIEF_THREADS etc. apply to the model
     report = svc.ingest([ARTICLES])
     assert sorted(report.added) == BUNDLED, report
+    summaries = seed_summaries(svc)  # Darlington and Tameside; the others have none yet
+    runs = make_runs(svc, root / "runs", write_qa(root / "qa.jsonl"))
     port = _free_port()
-    app = serve(svc, host="127.0.0.1", port=port, block=False, preload_model=False, quiet=True)
+    app = serve(svc, host="127.0.0.1", port=port, block=False, preload_model=False, quiet=True, runs_dir=root / "runs")
     try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", service=svc, app=app)
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", service=svc, app=app, summaries=summaries, runs=runs,
+                              runs_dir=root / "runs")
     finally:
         app.close()
 
@@ -141,6 +148,18 @@ def pick(page, elem_id: str, option: str) -> None:
     page.get_by_role("option", name=option).first.click()
 
 
+def table_row(page, doc_id: str):
+    return page.locator("#article-table [role=row]").filter(has=page.get_by_text(doc_id, exact=True)).filter(
+        visible=True).first
+
+
+def open_article(page, doc_id: str):
+    page.locator("#article-table").get_by_text(doc_id, exact=True).filter(visible=True).first.click()
+    view = page.locator(f'#article-view .article-view[data-doc="{doc_id}"]')
+    view.wait_for(timeout=15_000)
+    return view
+
+
 def test_articles_tab_lists_all_articles(server, page):
     open_tab(page, "Articles")
     table = page.locator("#article-table")
@@ -148,14 +167,68 @@ def test_articles_tab_lists_all_articles(server, page):
         if d.id in BUNDLED:
             table.get_by_text(d.id, exact=True).filter(visible=True).first.wait_for(timeout=15_000)
     assert len(BUNDLED) == 5
-    table.get_by_text(DARLINGTON, exact=True).filter(visible=True).first.click()
-    view = page.locator(f'#article-view .article-view[data-doc="{DARLINGTON}"]')
-    view.wait_for(timeout=15_000)
+    # columns from the structured summary where there is one; the others say so
+    rec = server.summaries[DARLINGTON]
+    row = table_row(page, DARLINGTON).inner_text()
+    assert "summarized" in row and rec.councils[0].judgement in row and rec.councils[0].inspection_kind in row
+    for doc_id in set(BUNDLED) - set(server.summaries):
+        assert "not generated" in table_row(page, doc_id).inner_text()
+    assert "North Tyneside: outstanding" in table_row(page, "004_2c1e0e36ce9310c1").inner_text()
+
+    view = open_article(page, DARLINGTON)
+    assert view.get_attribute("data-summary") == "yes"
     assert "Darlington" in view.inner_text()
     doc = server.service.document(DARLINGTON)
     if doc.comment_start is not None and doc.comment_start < len(doc.text):
         assert view.locator(".reader-comment").count() == 1
+    assert page.locator("#summary-btn").inner_text().strip() == "Regenerate summary"
+    # clicking a statement highlights its evidence in the article text and scrolls it into view
+    weakness = rec.councils[0].weaknesses[0]
+    view.locator('.sum-list[data-field="weaknesses"] a.evlink').first.click()
+    active = view.locator(".ev-box mark.active")
+    active.first.wait_for(timeout=5_000)
+    assert " ".join(active.all_inner_texts()).strip() == weakness.evidence[0].text.strip()
+    box, mark = view.locator(".ev-box").bounding_box(), active.first.bounding_box()
+    assert box["y"] <= mark["y"] <= box["y"] + box["height"]  # scrolled into the visible part of the text
+    # and clicking highlighted text marks the statements resting on it
+    view.locator('.sum-list[data-field="figures"] a.evlink').first.click()
+    assert "94 assessments" in view.locator("a.evlink.active").first.inner_text()
+    assert "Dropped by the checks (1)" in view.inner_text()
     shot(page, "articles")
+
+
+def test_generate_summary_button(server, page, monkeypatch):
+    """The button runs the summary (a scripted backend here; the real model in the test below) and refreshes."""
+    from .test_web_views import ScriptedBackend
+
+    monkeypatch.setattr(server.service, "backend", lambda: ScriptedBackend())
+    open_tab(page, "Articles")
+    view = open_article(page, WORCESTERSHIRE)
+    assert view.get_attribute("data-summary") == "no" and "not generated" in view.inner_text()
+    btn = page.locator("#summary-btn")
+    assert btn.inner_text().strip() == "Generate summary"
+    btn.click()
+    page.locator(f'#article-view .article-view[data-doc="{WORCESTERSHIRE}"][data-summary="yes"]').wait_for(timeout=60_000)
+    settle(page)
+    assert "scripted-1" in page.locator("#article-view").inner_text()
+    assert btn.inner_text().strip() == "Regenerate summary"
+    assert "summarized" in table_row(page, WORCESTERSHIRE).inner_text()
+
+
+@pytest.mark.model
+def test_generate_summary_with_the_model(server, page):
+    open_tab(page, "Articles")
+    view = open_article(page, TORBAY_2015)
+    assert view.get_attribute("data-summary") == "no"
+    page.locator("#summary-btn").click()
+    page.get_by_text(re.compile(r"Loading the model|Summarizing: model call")).first.wait_for(timeout=120_000)
+    done = page.locator(f'#article-view .article-view[data-doc="{TORBAY_2015}"][data-summary="yes"]')
+    done.wait_for(timeout=540_000)
+    settle(page)
+    rec = {r.doc_id: r for r in server.service.stored_summaries()}[TORBAY_2015]
+    assert rec.model_id == server.service.llm.model_id and rec.councils[0].council == "Torbay"
+    assert done.locator(".sum-entry").count() == len(rec.councils) and done.locator("a.evlink").count() >= 1
+    assert "summarized" in table_row(page, TORBAY_2015).inner_text()
 
 
 def test_councils_tab_shows_a_briefing(server, page):
@@ -164,6 +237,14 @@ def test_councils_tab_shows_a_briefing(server, page):
     briefing = page.locator('#council-briefing .council-briefing[data-council="Darlington"]')
     briefing.wait_for(timeout=15_000)
     assert DARLINGTON in briefing.inner_text()
+    assert briefing.get_attribute("data-source") == "summaries"  # from the stored structured summary
+    rec = server.summaries[DARLINGTON]
+    assert rec.councils[0].weaknesses[0].text in briefing.inner_text()
+    # a citation opens the article with the cited words highlighted
+    briefing.locator("table.timeline a.evlink").first.click()
+    panel = briefing.locator(f'.ev-panel.open[data-doc="{DARLINGTON}"]')
+    panel.wait_for(timeout=5_000)
+    assert panel.locator("mark.active").first.inner_text().strip() == rec.councils[0].judgement_evidence[0].text.strip()
     shot(page, "councils")
 
 
@@ -190,6 +271,14 @@ def test_ask_darlington_citation_opens_the_passage(server, page):
     mark = opened.locator("mark.support").first
     assert mark.is_visible() and mark.inner_text().strip()
     assert "Darlington" in opened.locator(".src-head").inner_text()
+    # every kept sentence shows what the checks found (the exact check, and the model judge's P(yes))
+    sents = page.locator("#answer .answer-text .sent")
+    assert sents.count() >= 1
+    for i in range(sents.count()):
+        badge = sents.nth(i).locator(".verdict")
+        assert badge.is_visible()
+        assert sents.nth(i).get_attribute("data-verdict") in ("supported", "unjudged")
+        assert re.match(r"✓ (supported · judge \d\.\d\d|exact check only)$", badge.inner_text().strip())
     assert page.locator("#history li").count() >= 1
     shot(page, "ask")
 
@@ -292,5 +381,29 @@ def test_evaluate_tab_runs_one_question(server, page):
     page.locator("#eval-btn").click()
     page.locator("#eval-summary").get_by_text("key_facts_correct").first.wait_for(timeout=150_000)
     page.locator("#eval-head").get_by_text("dev.jsonl").first.wait_for(timeout=10_000)
-    page.wait_for_timeout(800)
+    settle(page)
+    # the run is stored beside the earlier ones and listed
+    stored = sorted(p.name for p in server.runs_dir.iterdir())
+    assert len(stored) == 3 and stored[-1] not in server.runs
+    page.locator("#eval-runs").get_by_text(stored[-1], exact=True).filter(visible=True).first.wait_for(timeout=10_000)
+
+
+def test_evaluate_tab_compares_stored_runs(server, page):
+    from eval.qa import compare_runs, load_run
+
+    open_tab(page, "Evaluate")
+    a, b = server.runs
+    for name in (a, b):
+        page.locator("#eval-runs").get_by_text(name, exact=True).filter(visible=True).first.wait_for(timeout=15_000)
+    pick(page, "run-a", f"{a} · qa.jsonl · 3 q · finished")
+    pick(page, "run-b", f"{b} · qa.jsonl · 3 q · finished")
+    page.locator("#compare-btn").click()
+    out = page.locator("#eval-compare .eval-compare")
+    out.wait_for(timeout=15_000)
+    c = compare_runs(load_run(server.runs_dir / a), load_run(server.runs_dir / b))  # what the CLI prints
+    improved = [m["metric"] for m in c["metrics"] if m["change"] == "improved"]
+    assert "key_facts_correct" in improved
+    assert out.get_attribute("data-improved") == str(len(improved))
+    row = out.locator("tr[data-metric='key_facts_correct']")
+    assert "improved" in row.inner_text() and row.get_attribute("class") == "improved"
     shot(page, "evaluate")

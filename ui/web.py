@@ -920,7 +920,8 @@ mark.evidence { background: #fde047; color: #111; border-radius: 2px; }
 .sum-list { margin: .1em 0 .4em 1.2em; padding: 0; } .sum-list li { margin: .15em 0; line-height: 1.4; }
 .sum-empty, .no-ev { color: var(--body-text-color-subdued); }
 .sum-dropped { margin-top: .8em; } .sum-dropped .reason { font-size: .85em; color: #b91c1c; }
-a.evlink { color: inherit; text-decoration: none; border-bottom: 1px dotted currentColor; cursor: pointer; }
+a.evlink { color: inherit; text-decoration: none; border-bottom: 1px dotted currentColor; cursor: pointer;
+  padding: 0 !important; }
 a.evlink:hover { background: rgba(253,224,71,.35); }
 a.evlink.active { background: rgba(251,146,60,.35); border-bottom-style: solid; }
 mark.ev { background: rgba(253,224,71,.45); color: inherit; border-radius: 2px; cursor: pointer; }
@@ -1134,8 +1135,9 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
     def summary_button(doc_id: str | None):
         if not doc_id or service.document(doc_id) is None:
             return gr.update(visible=False)
-        label = "Regenerate summary" if doc_id in summaries()[0] else "Generate summary"
-        return gr.update(visible=True, value=label, interactive=True)
+        have = doc_id in summaries()[0]
+        return gr.update(visible=True, value="Regenerate summary" if have else "Generate summary",
+                         variant="secondary" if have else "primary", interactive=True)
 
     def open_article(doc_id: str | None):
         return article_view(doc_id), summary_button(doc_id)
@@ -1431,8 +1433,11 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
                                                 elem_id="eval-summary", max_height=720)
                     eval_plot = gr.BarPlot(x="metric", y="value", y_lim=[0, 1], label="Rates (0–1)", elem_id="eval-plot",
                                            x_label_angle=-40, height=420)
-                eval_types = gr.Dataframe(interactive=False, label="By question type", elem_id="eval-types")
+                eval_types = gr.Dataframe(interactive=False, label="By question type", elem_id="eval-types",
+                                          headers=["type"])
                 eval_items = gr.Dataframe(interactive=False, wrap=True, label="Per question", elem_id="eval-items",
+                                          headers=["id", "type", "status", "refusal ok", "facts", "seconds", "question",
+                                                   "answer"],
                                           column_widths=["6%", "8%", "11%", "7%", "6%", "7%", "25%", "30%"])
                 gr.Markdown(f"#### Stored runs\nRuns of `brief eval --qa` and of this tab, stored under "
                             f"`{esc(runs_root)}`. Pick two to see what improved and what regressed from A to B "
