@@ -221,7 +221,7 @@ def test_generate_summary_with_the_model(server, page):
     view = open_article(page, TORBAY_2015)
     assert view.get_attribute("data-summary") == "no"
     page.locator("#summary-btn").click()
-    page.get_by_text(re.compile(r"Loading the model|Summarizing: model call")).first.wait_for(timeout=120_000)
+    page.get_by_text(re.compile(r"Loading the model|Summarizing \(")).first.wait_for(timeout=120_000)  # progress
     done = page.locator(f'#article-view .article-view[data-doc="{TORBAY_2015}"][data-summary="yes"]')
     done.wait_for(timeout=540_000)
     settle(page)

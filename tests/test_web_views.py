@@ -263,7 +263,7 @@ def test_table_rows_come_from_summaries_one_row_per_article(svc):
 
 
 def test_generate_summary_runs_the_batch_with_progress(svc, monkeypatch):
-    from ui.web import article_row, article_view_html, generate_summary
+    from ui.web import article_row, article_view_html, expected_model_calls, generate_summary
 
     backend = ScriptedBackend()
     monkeypatch.setattr(svc, "backend", lambda: backend)
@@ -275,10 +275,11 @@ def test_generate_summary_runs_the_batch_with_progress(svc, monkeypatch):
     report = generate_summary(svc, WORCESTERSHIRE, progress=progress)
     assert report.done == [WORCESTERSHIRE] and not report.failed
     assert backend.calls >= 2
-    assert seen[0][1] == "Loading the model…"
-    steps = [(v, d) for v, d in seen if d.startswith("Summarizing: model call")]
-    assert [v for v, _ in steps] == [(n, None) for n in range(1, backend.calls + 1)]  # one step per model call
-    assert steps[0][1].startswith("Summarizing: model call 1 (") and steps[1][1].startswith("Summarizing: model call 2 (")
+    assert seen[0] == ((0, expected_model_calls(svc.document(WORCESTERSHIRE))), "Loading the model")
+    steps = [(v, d) for v, d in seen if d.startswith("Summarizing")]
+    assert [v[0] for v, _ in steps] == list(range(1, backend.calls + 1))  # one step per model call
+    assert all(v[1] >= v[0] for v, _ in steps)
+    assert re.match(r"Summarizing \(\d+ s\): model call 2 of about \d+$", steps[1][1])
     assert seen[-1][1].startswith(f"Done: {backend.calls} model calls")
     rec = {r.doc_id: r for r in svc.stored_summaries()}[WORCESTERSHIRE]
     assert rec.model_id == "scripted-1" and rec.councils

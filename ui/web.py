@@ -522,24 +522,44 @@ class _ReportingBackend:
         return self._inner.stream_text(system, user, max_tokens=max_tokens)
 
 
+def expected_model_calls(doc) -> int:
+    """About how many model calls a summary of doc takes: one per part of the article (one for a report's headline
+    findings) and one for the overview; regenerating a rejected item adds more."""
+    try:
+        from summarizer.evidence import doc_text
+        from summarizer.summaries import SummaryOptions, council_parts, split_part
+
+        if doc.meta.doc_type == "report":
+            return 2
+        dt = doc_text(doc.text, doc.comment_start)
+        chars = SummaryOptions().part_chars
+        return max(1, sum(len(split_part(p, dt, chars)) for p in council_parts(doc, dt))) + 1
+    except Exception:  # noqa: BLE001 - only an estimate for the progress bar
+        return 2
+
+
 def generate_summary(service: BriefService, doc_id: str, force: bool = False, progress=None):
     """Summarize one article through ``service.summarize`` (the CLI's path), reporting each model call.
 
-    Returns the batch report (``done``, ``failed``, ``stopped``); a failure is also stored by the batch.
+    ``progress(value, desc=..., unit=...)`` (a gr.Progress) gets (calls made, calls expected). Returns the batch
+    report (``done``, ``failed``, ``stopped``); a failure is also stored by the batch.
     """
     t0 = time.monotonic()
     calls = [0]
+    doc = service.document(doc_id)
+    expected = [expected_model_calls(doc) if doc is not None else 2]
 
     def say(desc: str) -> None:
         if progress is not None:
-            progress((calls[0], None), desc=desc, unit="model calls")
+            expected[0] = max(expected[0], calls[0])
+            progress((calls[0], expected[0]), desc=desc, unit="model calls")
 
-    say("Loading the model…")
+    say("Loading the model")
     backend = service.backend()
 
     def on_call() -> None:
         calls[0] += 1
-        say(f"Summarizing: model call {calls[0]} ({time.monotonic() - t0:.0f} s so far)")
+        say(f"Summarizing ({time.monotonic() - t0:.0f} s): model call {calls[0]} of about {max(expected[0], calls[0])}")
 
     report = service.summarize([doc_id], workers=1, force=force, backend=_ReportingBackend(backend, on_call))
     say(f"Done: {calls[0]} model calls in {time.monotonic() - t0:.0f} s")
