@@ -1,6 +1,7 @@
 """Hybrid search: dense (FAISS) and BM25 results fused by reciprocal rank, council-aware and diversified."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,6 +24,14 @@ class SearchFilters:
     date_to: str | None = None
     # restrict to the councils the query names (on by default; off only as an evaluation baseline)
     councils_from_query: bool = True
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def query_years(query: str) -> set[int]:
+    """Calendar years a query names ("in its May 2019 inspection")."""
+    return {int(y) for y in _YEAR.findall(query)}
 
 
 def _rank(scores: np.ndarray, rows: np.ndarray, n: int) -> list[int]:
@@ -50,6 +59,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
         self._council_rows: dict[str, np.ndarray] = {}
+        self._years_cache: dict[str, set[int]] = {}
         by_council: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(snapshot.chunks):
             for name in c.councils:
@@ -129,11 +139,28 @@ class HybridRetriever:
             fused[row] += 1.0 / (s.rrf_k + rank + 1)
         for rank, row in enumerate(sparse):
             fused[row] += 1.0 / (s.rrf_k + rank + 1)
+        years = query_years(query)
+        if years:  # a year the query names lifts passages of documents from that year, as a first rank in one list would
+            for row in fused:
+                if self._doc_years(self.snap.chunks[row].doc_id) & years:
+                    fused[row] += 1.0 / (s.rrf_k + 1)
         dense_rank = {row: r + 1 for r, row in enumerate(dense)}
         sparse_rank = {row: r + 1 for r, row in enumerate(sparse)}
         order = sorted(fused, key=lambda r: -fused[r])
         result.hits = [self._hit(r, fused[r], dense_rank.get(r), sparse_rank.get(r)) for r in self._diversify(order, k)]
         return result
+
+    def _doc_years(self, doc_id: str) -> set[int]:
+        """Years a document is from: its inspection dates' years, else its publication year and the year before
+        (reports and articles appear some weeks after the visit they describe)."""
+        got = self._years_cache.get(doc_id)
+        if got is None:
+            doc = self.snap.documents[doc_id]
+            got = {int(d[:4]) for d in doc.meta.inspection_dates if d[:4].isdigit()}
+            if not got and doc.date and doc.date[:4].isdigit():
+                got = {int(doc.date[:4]), int(doc.date[:4]) - 1}
+            self._years_cache[doc_id] = got
+        return got
 
     def _diversify(self, order: list[int], k: int) -> list[int]:
         """Take rows in order, at most max_per_article per article, relaxing only if too few remain."""

@@ -14,6 +14,7 @@ from retrieval.search import SearchFilters
 from retrieval.sentences import split_sentences
 
 from . import prompts
+from .cards import with_judgement_cards
 from .llm import LocalLLM
 from .records import Answer, AnswerSentence, Passage
 from .settings import AnswerSettings
@@ -184,12 +185,13 @@ class Answerer:
     """Answers questions from retrieved passages with a local model; never from the model's memory."""
 
     def __init__(self, retriever: Retriever, llm: LocalLLM, settings: AnswerSettings,
-                 encoder: SentenceEncoder | None = None, doc_text=None) -> None:
+                 encoder: SentenceEncoder | None = None, doc_text=None, document=None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
         self.encoder = encoder
         self.doc_text = doc_text or (lambda doc_id: None)
+        self.document = document or (lambda doc_id: None)  # the StoredDocument, for reports' judgement cards
 
     def passages_for(self, question: str, result: SearchResult) -> list[Passage]:
         qvec = self.encoder.encode_query(question) if self.encoder is not None else None
@@ -233,7 +235,7 @@ class Answerer:
             yield AskEvent("answer", Answer(question, "not_in_articles", NOT_IN_ARTICLES + " No passage matched the question.",
                            timings={"search_s": t_search, "total_s": t_search}))
             return
-        passages = self.passages_for(question, result)
+        passages = with_judgement_cards(question, self.passages_for(question, result), self.document)
         yield AskEvent("passages", passages)
         pairs = [(heading(p), p.text) for p in passages]
         articles = [t for t in dict.fromkeys(self.doc_text(p.doc_id) for p in passages) if t]

@@ -99,7 +99,8 @@ class BriefService:
     def answerer(self) -> Answerer:
         r = self.retriever
         return Answerer(r, self.llm, self.settings.answer, self.embedder,
-                        doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := r.snap.documents.get(doc_id)) else None))
+                        doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := r.snap.documents.get(doc_id)) else None),
+                        document=r.snap.documents.get)
 
     def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
         return self.answerer().ask_stream(question, filters)

@@ -81,3 +81,40 @@ def test_question_premise_without_evidence_is_dropped():
     assert not s.supported and "director" in s.note
     ok = check_sentence("Ada Burns is chief executive of the council [2].", P, 0.5, "Who is Ada Burns?")
     assert ok.supported
+
+
+def _report(doc_id="r1"):
+    from retrieval.records import DocMeta, Judgement
+    from retrieval.store import StoredDocument
+
+    text = ("Inspection of Lewisham local authority children's services\nJudgement Grade\nThe impact of leaders on social "
+            "work practice with children and families Good\nOverall effectiveness Requires improvement to be good\n"
+            "Leaders know their services well.")
+    a = text.index("The impact")
+    b = text.index("Overall effectiveness")
+    meta = DocMeta(councils=["Lewisham"], doc_type="report", inspection_dates=["2023-12-04", "2023-12-15"],
+                   judgements=[Judgement("good", "Lewisham", "impact of leaders", a, b - 1),
+                               Judgement("requires improvement", "Lewisham", "overall effectiveness", b, text.index("\nLeaders")),
+                               Judgement("inadequate", "Lewisham", None, 0, 5)])  # not from the table: no area
+    return StoredDocument(id=doc_id, title="Lewisham report", text=text, hash="h", date="2024-01-31", meta=meta)
+
+
+def test_judgement_card_for_questions_about_grades():
+    """A report's judgement table (read by code) becomes one plain passage before the report's first passage, with the
+    table's span; other passages are renumbered; a question not about judgements gets no card; articles get none."""
+    from summarizer.cards import judgement_card, with_judgement_cards
+
+    doc = _report()
+    card = judgement_card(doc)
+    assert "the impact of leaders on social work practice with children and families: good" in card.text
+    assert "overall effectiveness: requires improvement" in card.text and "inadequate" not in card.text
+    assert "4 December 2023" in card.text
+    assert (card.start, card.end) == (doc.text.index("The impact"), doc.text.index("\nLeaders"))
+    passages = [Passage(1, "a1", "a1#0", "article", "Some article text.", 0, 10),
+                Passage(2, "r1", "r1#3", "Lewisham report", "Leaders know their services well.", 100, 130)]
+    docs = {"r1": doc}
+    out = with_judgement_cards("What grade did Ofsted give Lewisham in 2023?", [*passages], docs.get)
+    assert [p.chunk_id for p in out] == ["a1#0", "r1#judgements", "r1#3"] and [p.n for p in out] == [1, 2, 3]
+    assert with_judgement_cards("What did inspectors say about leaders?", [*passages], docs.get) == passages
+    doc.meta.doc_type = "article"
+    assert judgement_card(doc) is None

@@ -149,3 +149,23 @@ def test_cli_search_json_and_errors(built_index):
     assert bad.returncode == 2 and "brief ingest" in bad.stderr
     empty = subprocess.run(brief + ["ask", "--index", str(built_index), ""], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert empty.returncode == 2 and "question" in empty.stderr
+
+
+def test_year_in_query_lifts_documents_from_that_year(tmp_path):
+    """Two reports about one council that differ only in date: the year a query names decides which comes first."""
+    from retrieval.search import query_years
+
+    assert query_years("What grade did Ofsted give Barnet in its May 2019 inspection?") == {2019}
+    assert query_years("How many children (1200) were seen?") == set()
+    body = ("Ofsted inspectors visited Barnet children's services. Inspectors found that caseloads for social workers "
+            "were high and management oversight was weak in the front door service.\n")
+    arts = tmp_path / "a"
+    arts.mkdir()
+    for name, day in (("barnet_a", "2016-03-01"), ("barnet_b", "2019-07-01")):
+        (arts / f"{name}.txt").write_text(f"Barnet inspection\n\n{body}")
+        (arts / f"{name}.json").write_text(json.dumps({"title": f"Barnet {name}", "date": day}))
+    s = svc(tmp_path / "idx")
+    s.ingest([arts])
+    for year, first in ((2019, "barnet_b"), (2016, "barnet_a"), (2015, "barnet_a")):
+        res = s.search(f"What did inspectors find about caseloads in Barnet in {year}?", 2)
+        assert res.hits[0].chunk.doc_id == first, year
