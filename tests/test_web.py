@@ -231,6 +231,7 @@ def test_generate_summary_with_the_model(server, page):
     assert rec.model_id == server.service.llm.model_id and rec.councils[0].council == "Torbay"
     assert done.locator(".sum-entry").count() == len(rec.councils) and done.locator("a.evlink").count() >= 1
     assert "summarized" in table_row(page, TORBAY_2015).inner_text()
+    shot(page, "articles")  # the README's Articles screenshot shows a summary the real model wrote
 
 
 def test_councils_tab_shows_a_briefing(server, page):
