@@ -5,6 +5,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -24,6 +25,11 @@ NOT_IN_ARTICLES = "The articles don't say."
 _CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
 _CITE_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+[^\]]*\]\s*)+)")
 _GENERIC_NAMES = {"Ofsted", "Council", "Children", "Services", "Social", "Inspectors", "Inspection"}
+# how a question frames what it asks (speech, naming, the articles themselves): an answer repeating one of these has
+# not repeated an unsupported premise ("Who spoke for..." is answered by a passage where someone "said")
+_FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign signed want wanted wants name named "
+                  "names mention mentioned mentions tell told article "
+                  "articles report reported reports")
 
 
 class Retriever(Protocol):
@@ -112,6 +118,11 @@ def question_gaps(question: str, passages: list[Passage], articles: list[str] | 
     return gaps
 
 
+@lru_cache(maxsize=1)
+def _framing_terms() -> frozenset[str]:
+    return frozenset(content_terms(_FRAMING_WORDS))
+
+
 def parse_sentence(raw: str) -> tuple[str, list[int]]:
     """Split a generated sentence into its text and cited passage numbers."""
     cites: list[int] = []
@@ -150,7 +161,7 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
         return AnswerSentence(text, cites, False, 0.0, "not a sentence")
     if question:
         everywhere = content_terms(" ".join(p.text for p in passages)) | (article_terms or set())
-        premise = sorted((content_terms(text) & content_terms(question)) - everywhere)
+        premise = sorted((content_terms(text) & content_terms(question)) - everywhere - _framing_terms())
         if premise:
             shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
             return AnswerSentence(text, cites, False, 0.0,

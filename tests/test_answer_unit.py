@@ -81,6 +81,13 @@ def test_question_premise_without_evidence_is_dropped():
     assert not s.supported and "director" in s.note
     ok = check_sentence("Ada Burns is chief executive of the council [2].", P, 0.5, "Who is Ada Burns?")
     assert ok.supported
+    # words that frame the question (who spoke, which article names...) are not premises to be proved
+    spoke = check_sentence("Ada Burns spoke for the council and said it will recruit an additional practice supervisor [2].",
+                           P, 0.5, "Who spoke for the council?")
+    assert spoke.supported
+    sanction = check_sentence("The government imposed sanctions on the council [2].", P, 0.5,
+                              "What sanctions were imposed on the council?")
+    assert not sanction.supported and "sanctions" in sanction.note
 
 
 def _report(doc_id="r1"):
