@@ -243,10 +243,15 @@ def _eval_summaries(args) -> int:
     _write_json(out_dir / "result.json", r)
     if args.out:
         _write_json(Path(args.out), r)
+    return _print_stored(args, r, format_summaries_eval, out_dir)
+
+
+def _print_stored(args, result: dict, fmt, out_dir: Path) -> int:
+    """Print an evaluation result (JSON or text) and where it is stored."""
     if args.json:
-        _print_json(r)
+        _print_json(result)
     else:
-        print(format_summaries_eval(r))
+        print(fmt(result))
         print(f"  stored in {out_dir}")
     return 0
 
@@ -270,12 +275,7 @@ def _eval_checker(args) -> int:
         r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
     except BenchmarkMissing as e:
         raise UserError(str(e)) from None
-    if args.json:
-        _print_json(r)
-    else:
-        print(format_checker_result(r))
-        print(f"  stored in {out_dir}")
-    return 0
+    return _print_stored(args, r, format_checker_result, out_dir)
 
 
 def cmd_serve(args) -> int:
