@@ -323,3 +323,21 @@ def test_summary_items_faithfulness_with_fake_checker():
     assert r["items"] == 2 and r["supported"] == 1 and r["faithfulness"] == 0.5
     assert r["by_field"]["strengths"] == {"n": 1, "supported": 0}
     assert r["unsupported"][0]["field"] == "strengths"
+
+
+def test_cli_eval_summaries_without_the_model(index_copy, tmp_path, capsys):
+    """`brief eval --summaries --no-checker` over an index with no summaries says what to run, scores the report
+    grades it can, and stores the result."""
+    from ui.cli import main
+
+    rc = main(["eval", "--summaries", "--no-checker", "--index", str(index_copy), "--runs-dir", str(tmp_path),
+               "--limit", "3", "--json"])
+    r = json.loads(capsys.readouterr().out)
+    assert rc == 0 and r["summaries"] == 0 and r["documents"] == 5
+    assert r["gold"]["summarized"] == 0 and "faithfulness" not in r
+    if r.get("grades"):
+        assert r["grades"]["reports"] == 3 and r["grades"]["accuracy"]["overall effectiveness"]["n"] == 3
+    assert len(list(tmp_path.glob("summaries-*/result.json"))) == 1
+    assert main(["eval", "--summaries", "--no-checker", "--index", str(index_copy), "--runs-dir", str(tmp_path),
+                 "--limit", "1"]) == 0
+    assert "brief summarize --all" in capsys.readouterr().out
