@@ -89,7 +89,8 @@ def grade_items(rows: list[dict], n: int, seed: int = 0, unanswerable_share: flo
             "question": f"What grade did Ofsted give {council} for {AREA_WORDING[area]} in its "
                         f"{MONTHS[when.month - 1]} {when.year} inspection?",
             "answerable": True, "docs": [r["id"]], "facts": [[g]],
-            "wrong": [x for x in ALL_GRADES if x != g and g not in x and x not in g],
+            # other grades; "good" is not wrong for "requires improvement", whose full name ends "to be good"
+            "wrong": [x for x in ALL_GRADES if x != g and not (g == "requires improvement" and x == "good")],
             "type": "single",
             "note": f"grades.csv: {r['id']} {area} = {g} (inspection from {r['inspection_start_date']})",
         })

@@ -15,7 +15,7 @@ from retrieval.search import SearchFilters
 from retrieval.sentences import split_sentences
 
 from . import prompts
-from .cards import with_judgement_cards
+from .cards import card_conflict, with_judgement_cards
 from .llm import LocalLLM
 from .records import Answer, AnswerSentence, Passage
 from .settings import AnswerSettings
@@ -170,6 +170,10 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
     why, coverage = _verdict(text, [by_n[c] for c in valid], min_support) if valid else ("no citation", 0.0)
+    # a misread judgement table is wrong whichever passage it cites: another passage must not "rescue" it
+    misread = card_conflict(text, passages, valid)
+    if misread:
+        return AnswerSentence(text, valid, False, coverage, misread)
     if not why:
         note = "citation to a passage that does not exist was removed" if valid != cites else ""
         return AnswerSentence(text, valid, True, coverage, note)

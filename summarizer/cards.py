@@ -24,6 +24,16 @@ _ASKS_JUDGEMENT = re.compile(
     r"\b(grade[sd]?|grading|rat(?:ed|e|ing|ings)|judge?ments?|judged|verdict|inadequate|requires?\s+improvement|"
     r"good|outstanding|effectiveness)\b", re.I)
 MAX_CARDS = 2
+CARD_SUFFIX = "#judgements"
+# how a sentence names each area (the card's labels are long; answers shorten them)
+_AREA_CUES = {
+    "overall effectiveness": r"overall",
+    "impact of leaders": r"\bleaders?\b|leadership",
+    "help and protection": r"help and protection|need help|protection",
+    "children in care": r"children in care|looked after",
+    "care leavers": r"care leavers?|leaving care",
+}
+_GRADE_RE = re.compile(r"\b(inadequate|requires?\s+improvement(?:\s+to\s+be\s+good)?|good|outstanding)\b", re.I)
 
 
 def asks_about_judgements(question: str) -> bool:
@@ -51,7 +61,7 @@ def judgement_card(doc: StoredDocument) -> Passage | None:
     dates = f" (inspection dates: {' to '.join(_human_date(d) for d in when[:2])})" if when else ""
     text = (f"Ofsted's judgements on {council or 'the council'}'s children's services{dates}: "
             + "; ".join(f"{AREA_LABELS.get(a, a)}: {g}" for a, g in seen.items()) + ".")
-    return Passage(0, doc.id, f"{doc.id}#judgements", doc.title, text, min(j.start for j in rows),
+    return Passage(0, doc.id, f"{doc.id}{CARD_SUFFIX}", doc.title, text, min(j.start for j in rows),
                    max(j.end for j in rows), doc.date, doc.source, [council] if council else list(doc.meta.councils))
 
 
@@ -73,3 +83,56 @@ def with_judgement_cards(question: str, passages: list[Passage], document) -> li
     for i, p in enumerate(out, 1):
         p.n = i
     return out
+
+
+def _card_grades(card: Passage) -> dict[str, str]:
+    """The area -> grade pairs a card states (the inverse of judgement_card's text)."""
+    body = card.text.split("): ", 1)[-1] if "): " in card.text else card.text.split(": ", 1)[-1]
+    out = {}
+    for part in body.rstrip(".").split("; "):
+        label, _, grade = part.rpartition(": ")
+        area = next((a for a, lab in AREA_LABELS.items() if lab == label), label)
+        out[area] = grade
+    return out
+
+
+def _grade_of(text: str) -> str:
+    g = text.lower()
+    return "requires improvement" if "improvement" in g else g
+
+
+def card_conflict(sentence: str, passages: list[Passage], cited: list[int] | None = None) -> str:
+    """Why a sentence misreads a judgement card ('' when it doesn't): it names one area, and the card gives that area
+    another grade than the one the sentence states (or the sentence speaks of a grade without stating one).
+
+    The cards checked are those the sentence cites, else every card shown; with several, those of the years the
+    sentence names; when they still disagree about the area, nothing is claimed.
+    """
+    cards = [p for p in passages if p.chunk_id.endswith(CARD_SUFFIX)]
+    cited_cards = [p for p in cards if cited and p.n in cited]
+    cards = cited_cards or cards
+    if not cards:
+        return ""
+    years = set(re.findall(r"\b(?:19|20)\d\d\b", sentence))
+    if len(cards) > 1 and years:
+        cards = [c for c in cards if any(y in c.text for y in years)] or cards
+    grades = {_grade_of(m.group(1)) for m in _GRADE_RE.finditer(sentence)}
+    if "requires improvement" in grades:
+        grades.discard("good")  # "requires improvement to be good"
+    areas = [a for a, cue in _AREA_CUES.items() if re.search(cue, sentence, re.I)]
+    if "children in care" in areas and "help and protection" in areas and not re.search(r"need help", sentence, re.I):
+        areas.remove("help and protection")  # "protection" alone is too loose when care is named
+    if len(areas) != 1 or len(grades) > 1:
+        return ""
+    area = areas[0]
+    wants = {g for c in cards if (g := _card_grades(c).get(area))}
+    if len(wants) != 1:
+        return ""
+    want = next(iter(wants))
+    if not grades:
+        if re.search(r"\bgrade|\brated\b|\brating|\bjudge?ment|\bjudged\b", sentence, re.I):
+            return f"speaks of the {area} grade without the one the judgement table gives ({want})"
+        return ""
+    if want not in grades:
+        return f"the judgement table gives {area}: {want}, not {next(iter(grades))}"
+    return ""

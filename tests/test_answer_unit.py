@@ -125,3 +125,23 @@ def test_judgement_card_for_questions_about_grades():
     assert with_judgement_cards("What did inspectors say about leaders?", [*passages], docs.get) == passages
     doc.meta.doc_type = "article"
     assert judgement_card(doc) is None
+
+
+def test_misread_judgement_card_is_dropped():
+    """A sentence giving an area another grade than the judgement table says is dropped, whatever it cites; the
+    right grade (in any wording) is kept; a sentence about grades that states none is dropped."""
+    from summarizer.cards import card_conflict, with_judgement_cards
+
+    doc = _report()
+    passages = with_judgement_cards("What grade did Lewisham get?",
+                                    [Passage(1, "r1", "r1#3", "Lewisham report", "Leaders know their services well.", 100, 130)],
+                                    {"r1": doc}.get)
+    card = passages[0]
+    assert card_conflict("Ofsted judged the impact of leaders good.", passages, [1]) == ""
+    assert "overall effectiveness: requires improvement" in card_conflict(
+        "Lewisham's overall effectiveness was rated outstanding.", passages, [2])
+    assert card_conflict("Overall effectiveness requires improvement to be good.", passages, [1]) == ""
+    assert "without" in card_conflict("Ofsted gave Lewisham a Grade D for overall effectiveness.", passages, [1])
+    assert card_conflict("Leaders know their services well.", passages, [2]) == ""  # no grade talk: not about the card
+    s = check_sentence("Lewisham's overall effectiveness was rated outstanding [1].", passages, 0.5)
+    assert not s.supported and "judgement table" in s.note
