@@ -19,7 +19,8 @@ from .cards import card_conflict, with_judgement_cards
 from .llm import LocalLLM
 from .records import Answer, AnswerSentence, Passage
 from .settings import AnswerSettings
-from .verify import check_support, content_terms, name_in, names, number_in, numbers
+from .verify import (asks_quantity, check_support, content_terms, name_in, names, number_in, numbers,
+                     states_quantity, years)
 
 NOT_IN_ARTICLES = "The articles don't say."
 _CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
@@ -167,6 +168,11 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
             return AnswerSentence(text, cites, False, 0.0,
                                   f"repeats the question's {', '.join(repr(w) for w in dict.fromkeys(shown))}, "
                                   "which no article found mentions")
+        asked, stated = years(question), years(text)
+        if asked and stated and all(min(asked) - 1 > y or y > max(asked) + 1 for y in stated):
+            return AnswerSentence(text, cites, False, 0.0,
+                                  f"is about {', '.join(map(str, sorted(stated)))}, not the "
+                                  f"{', '.join(map(str, sorted(asked)))} the question asks about")
     by_n = {p.n: p for p in passages}
     valid = [c for c in cites if c in by_n]
     why, coverage = _verdict(text, [by_n[c] for c in valid], min_support) if valid else ("no citation", 0.0)
@@ -326,6 +332,11 @@ class Answerer:
                            dropped=kept + dropped, passages=passages, p_answerable=p_yes, timings=timings,
                            prompt_tokens=stats.prompt_tokens))
             return
+        if kept and asks_quantity(question) and not any(states_quantity(k.text) for k in kept):
+            # the question asks for a number and no checked sentence gives one: what was said does not answer it
+            for k in kept:
+                k.supported, k.note = False, "no figure, and the question asks for one"
+            dropped, kept = kept + dropped, []
         if not kept:
             yield AskEvent("answer", Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages found are shown below.", dropped=dropped,

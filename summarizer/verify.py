@@ -143,3 +143,26 @@ def check_support(claim: str, source: str) -> SupportCheck:
 def negation_flip(claim: str, source_sentence: str) -> bool:
     """True when the claim and its closest source sentence disagree on negation."""
     return bool(_NEG.search(claim)) != bool(_NEG.search(source_sentence))
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_QUANTITY_WORDS = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
+    r"thousands?|dozens?|twice|half|third|quarter|all|none|majority|minority)\b", re.I)
+_ASKS_QUANTITY = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:proportion|percentage|share|number|figure|amount)\b",
+                            re.I)
+
+
+def years(text: str) -> set[int]:
+    """Calendar years a text names."""
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def asks_quantity(question: str) -> bool:
+    """Does the question ask for a count, amount or proportion?"""
+    return bool(_ASKS_QUANTITY.search(question))
+
+
+def states_quantity(text: str) -> bool:
+    """Does the text state a count, amount or proportion (digits, or words like 'twice', 'half', 'none')?"""
+    return bool(numbers(_YEAR.sub(" ", text))) or bool(_QUANTITY_WORDS.search(text))

@@ -145,3 +145,64 @@ def test_misread_judgement_card_is_dropped():
     assert card_conflict("Leaders know their services well.", passages, [2]) == ""  # no grade talk: not about the card
     s = check_sentence("Lewisham's overall effectiveness was rated outstanding [1].", passages, 0.5)
     assert not s.supported and "judgement table" in s.note
+
+
+def test_sentence_about_another_year_is_dropped():
+    """A question anchored in a year is not answered by a sentence about a different time."""
+    q = "How many assessments were late at Darlington's 2023 inspection?"
+    s = check_sentence("At 31 March 2014, 94 assessments had not been completed in the timescales agreed [1].", P, 0.5, q)
+    assert not s.supported and "2014" in s.note and "2023" in s.note
+    ok = check_sentence("Inspectors found 94 assessments had not been completed in the timescales agreed [1].", P, 0.5, q)
+    assert ok.supported  # no year stated: the passages decide
+
+
+def test_quantity_questions_and_answers():
+    from summarizer.verify import asks_quantity, states_quantity
+
+    assert asks_quantity("How many children were in care?") and asks_quantity("What proportion of care leavers...?")
+    assert not asks_quantity("Why was Darlington rated inadequate?")
+    assert states_quantity("Inspectors found 94 assessments late.") and states_quantity("Torbay was rated inadequate twice.")
+    assert not states_quantity("The new director started in 2019.")  # a year is not an answer to "how many"
+    assert not states_quantity("The council is proud of its care leavers.")
+
+
+class _FakeLLM:
+    """Says yes to everything and writes a canned answer (the answerer's control flow, without a model)."""
+
+    def __init__(self, answer: str) -> None:
+        from types import SimpleNamespace
+
+        self.answer = answer
+        self.settings = SimpleNamespace(max_answer_tokens=100)
+        self.last = SimpleNamespace(prompt_tokens=10)
+
+    def yes_probability(self, prompt: str) -> float:
+        return 0.9
+
+    def stream(self, prompt, max_tokens=None, stop=None):
+        yield from self.answer.split(" ")[:1]
+        for w in self.answer.split(" ")[1:]:
+            yield " " + w
+
+
+def _answer(question: str, generated: str):
+    from types import SimpleNamespace
+
+    from retrieval.records import Chunk, Hit, SearchResult
+    from summarizer.answer import Answerer
+    from summarizer.settings import AnswerSettings
+
+    hits = [Hit(Chunk(f"d1#{i}", "d1", p.text, p.start, p.end, ["Darlington"]), 1.0, title=p.title, date=p.date)
+            for i, p in enumerate(P)]
+    retriever = SimpleNamespace(search=lambda q, k=None, filters=None: SearchResult(q, hits, ["Darlington"]))
+    return Answerer(retriever, _FakeLLM(generated), AnswerSettings()).ask(question)
+
+
+def test_quantity_question_answered_without_a_figure_is_refused():
+    """"How many..." answered only by true sentences that give no figure is not an answer: the articles don't say."""
+    a = _answer("How many practice supervisors will Darlington recruit?",
+                "Ada Burns said the council will immediately recruit an additional practice supervisor [2].")
+    assert a.refused and "no figure" in a.dropped[0].note
+    b = _answer("How many assessments were late in Darlington?",
+                "Inspectors found 94 assessments had not been completed in the timescales agreed [1].")
+    assert not b.refused and "94" in b.text
