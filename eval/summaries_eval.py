@@ -176,6 +176,14 @@ def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
     }
 
 
+def _person_claim(p) -> str:
+    """A person item as a statement the checker can judge ("Ada Burns is chief executive of the council.")."""
+    if not p.role:
+        return f"{p.name} is named{f' ({p.organisation})' if p.organisation else ''}."
+    org = f" ({p.organisation})" if p.organisation and p.organisation.lower() not in p.role.lower() else ""
+    return f"{p.name} is {p.role}{org}."
+
+
 def item_claims(summaries: list) -> list[dict]:
     """Every kept summary statement with the evidence it cites (the overview too, when it has evidence)."""
     out = []
@@ -184,7 +192,7 @@ def item_claims(summaries: list) -> list[dict]:
             out.append({"doc_id": s.doc_id, "council": None, "field": "overview", "text": s.overview,
                         "evidence": " ".join(e.text for e in s.overview_evidence)})
         for council, field, it in s.items():
-            text = it.text if hasattr(it, "text") else ", ".join(x for x in (it.name, it.role, it.organisation) if x)
+            text = it.text if hasattr(it, "text") else _person_claim(it)
             out.append({"doc_id": s.doc_id, "council": council, "field": field, "text": text,
                         "evidence": " ".join(e.text for e in it.evidence)})
     return out
