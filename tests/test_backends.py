@@ -185,3 +185,17 @@ def test_http_backend_timeout(server):
     b = OpenAIBackend(server, "qwen", timeout_s=0.2)
     with pytest.raises(BackendTimeout, match="did not answer within"):
         b.generate_json("Reply in JSON.", PROMPT * 3, SCHEMA, max_tokens=12)
+
+
+def test_parse_json_keeps_the_complete_items_of_a_broken_object():
+    """Without constrained decoding a model may stop mid-object or slip late: the whole items before the break are
+    kept; prose and fences around the object are ignored; no object at all is a clear error."""
+    from summarizer.backends import BackendError, parse_json
+
+    assert parse_json('Here you go:\n```json\n{"a": 1, "b": [2, 3]}\n```') == {"a": 1, "b": [2, 3]}
+    cut = '{"weaknesses": [{"text": "94 assessments late", "quote": "94 assessments"}, {"text": "Caseloads are hi'
+    assert parse_json(cut) == {"weaknesses": [{"text": "94 assessments late", "quote": "94 assessments"}]}
+    slip = '{"judgement": "inadequate", "strengths": [{"text": "a \\"good\\" team"}] "figures": []}'
+    assert parse_json(slip) == {"judgement": "inadequate", "strengths": [{"text": 'a "good" team'}]}
+    with pytest.raises(BackendError, match="no JSON object"):
+        parse_json("I cannot help with that.")
