@@ -244,3 +244,22 @@ def test_checker_benchmark_pipeline_with_fake_model(tmp_path):
     # sorted by document: each document's prompts are contiguous
     docs = [doc1 if "Springfield" in p else doc2 for p in llm.prompts]
     assert sum(1 for a, b in zip(docs, docs[1:]) if a != b) <= 3
+
+
+def test_local_judge_experiment_analysis(tmp_path):
+    """The experiment's analysis scores each judge on the same pairs: a judge that separates the labels gets AUC 1."""
+    import json
+
+    from eval.exp_local_judge import analyse
+
+    full = tmp_path / "checker_verdicts.jsonl"
+    local = tmp_path / "local.jsonl"
+    rows = [("a", 1, 0.9, 0.9, []), ("b", 0, 0.8, 0.1, []), ("c", 1, 0.4, 0.8, []), ("d", 0, 0.7, 0.3, ["number"])]
+    full.write_text("".join(json.dumps({"id": i, "verdicts": [{"p_llm": pf, "flags": fl}]}) + "\n"
+                            for i, _, pf, _, fl in rows))
+    local.write_text("".join(json.dumps({"id": i, "doc": "D", "label": y, "p_local": [pl]}) + "\n"
+                             for i, y, _, pl, _ in rows))
+    r = analyse(full, [local])
+    assert r["pairs"] == 4 and r["closest sentences"]["auc"] == 1.0 and r["closest sentences"]["t=0.5"] == 1.0
+    assert r["whole source"]["auc"] == 0.5 and r["whole source"]["t=0.5"] == 0.25
+    assert r["whole source"]["t=0.5+vetoes"] == 0.5  # the number flag vetoes d
