@@ -29,8 +29,6 @@ AREA_WORDING = {
     "care leavers": "the experiences and progress of care leavers",
 }
 ALL_GRADES = ("outstanding", "good", "requires improvement", "inadequate")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def _inspection_date(row: dict) -> date | None:
@@ -87,7 +85,7 @@ def grade_items(rows: list[dict], n: int, seed: int = 0, unanswerable_share: flo
         items.append({
             "id": f"g{len(items) + 1:02d}",
             "question": f"What grade did Ofsted give {council} for {AREA_WORDING[area]} in its "
-                        f"{MONTHS[when.month - 1]} {when.year} inspection?",
+                        f"{when.strftime('%B')} {when.year} inspection?",
             "answerable": True, "docs": [r["id"]], "facts": [[g]],
             # other grades; "good" is not wrong for "requires improvement", whose full name ends "to be good"
             "wrong": [x for x in ALL_GRADES if x != g and not (g == "requires improvement" and x == "good")],

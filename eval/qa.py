@@ -179,6 +179,19 @@ def claim_metrics(claims: list[dict]) -> dict:
     }
 
 
+def _answer_outcome(item: QAItem, answer) -> dict:
+    """The refusal and key-fact verdicts of one answer (the main answer and the no-council-filter baseline)."""
+    out = {"status": answer.status, "answer": answer.text, "refusal_correct": answer.refused == (not item.answerable),
+           "false_refusal": item.answerable and answer.refused,
+           "hallucinated_answer": (not item.answerable) and not answer.refused}
+    if item.answerable:
+        found, total = facts_found(answer.text if not answer.refused else "", item.facts)
+        out["facts_found"] = found
+        out["says_wrong"] = says_wrong(answer.text, item.wrong) if not answer.refused else False
+        out["facts_all"] = (found == total) and not answer.refused and not out["says_wrong"]
+    return out
+
+
 def score_item(item: QAItem, answer, hit_docs: list[str], claims: list[dict] | None = None,
                retrieval: dict[str, list[str]] | None = None, extractive: str | None = None) -> dict:
     """Per-question verdicts."""
@@ -186,14 +199,10 @@ def score_item(item: QAItem, answer, hit_docs: list[str], claims: list[dict] | N
            "gold_docs": item.docs, "status": answer.status, "answer": answer.text, "p_answerable": answer.p_answerable,
            "timings": answer.timings, "prompt_tokens": answer.prompt_tokens, "retrieved_docs": hit_docs}
     rec["recall@5"] = recall_at(hit_docs, item.docs, 5) if item.answerable else None
-    rec["refusal_correct"] = answer.refused == (not item.answerable)
-    rec["false_refusal"] = item.answerable and answer.refused
-    rec["hallucinated_answer"] = (not item.answerable) and not answer.refused
+    outcome = _answer_outcome(item, answer)
+    rec.update({k: v for k, v in outcome.items() if k not in ("status", "answer")})
     if item.answerable:
-        found, total = facts_found(answer.text if not answer.refused else "", item.facts)
-        rec["facts_found"], rec["facts_total"] = found, total
-        rec["says_wrong"] = says_wrong(answer.text, item.wrong) if not answer.refused else False
-        rec["facts_all"] = (found == total) and not answer.refused and not rec["says_wrong"]
+        rec["facts_total"] = len(item.facts)
     by_n = {p.n: p for p in answer.passages}
     valid = []
     for s in answer.sentences:
@@ -424,18 +433,6 @@ def comment_attributions(answer, comments: dict[str, list[str]]) -> list[dict]:
                 continue
             break
     return found
-
-
-def _answer_outcome(item: QAItem, answer) -> dict:
-    """The refusal and key-fact verdicts of one answer (used for baselines answered a second way)."""
-    out = {"status": answer.status, "answer": answer.text, "refusal_correct": answer.refused == (not item.answerable),
-           "false_refusal": item.answerable and answer.refused,
-           "hallucinated_answer": (not item.answerable) and not answer.refused}
-    if item.answerable:
-        found, total = facts_found(answer.text if not answer.refused else "", item.facts)
-        out["facts_found"] = found
-        out["facts_all"] = (found == total) and not answer.refused and not says_wrong(answer.text, item.wrong)
-    return out
 
 
 def evaluate_item(service, item: QAItem, checker=None, baselines: bool = True, council_baseline: bool = False,

@@ -1,7 +1,6 @@
 """Hybrid search: dense (FAISS) and BM25 results fused by reciprocal rank, council-aware and diversified."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -9,6 +8,7 @@ import numpy as np
 
 from .bm25 import bm25_scores
 from .councils import find_councils
+from .dates import years as query_years
 from .embedding import Embedder
 from .records import Chunk, Hit, SearchResult
 from .settings import RetrievalSettings
@@ -24,14 +24,6 @@ class SearchFilters:
     date_to: str | None = None
     # restrict to the councils the query names (on by default; off only as an evaluation baseline)
     councils_from_query: bool = True
-
-
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-
-
-def query_years(query: str) -> set[int]:
-    """Calendar years a query names ("in its May 2019 inspection")."""
-    return {int(y) for y in _YEAR.findall(query)}
 
 
 def _rank(scores: np.ndarray, rows: np.ndarray, n: int) -> list[int]:

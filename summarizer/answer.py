@@ -150,7 +150,7 @@ def _verdict(text: str, cited: list[Passage], min_support: float) -> tuple[str, 
 
 
 def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "",
-                   article_terms: set[str] | None = None) -> AnswerSentence:
+                   known_terms: set[str] | None = None) -> AnswerSentence:
     """Keep a sentence only if its cited passages contain its numbers, names and most of its words.
 
     A sentence that cites the wrong passage (or none) is re-cited when one shown passage clearly supports it.
@@ -161,7 +161,8 @@ def check_sentence(raw: str, passages: list[Passage], min_support: float, questi
     if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
         return AnswerSentence(text, cites, False, 0.0, "not a sentence")
     if question:
-        everywhere = content_terms(" ".join(p.text for p in passages)) | (article_terms or set())
+        # known_terms: the passages' and their articles' words, computed once per answer by the caller
+        everywhere = known_terms if known_terms is not None else content_terms(" ".join(p.text for p in passages))
         premise = sorted((content_terms(text) & content_terms(question)) - everywhere - _framing_terms())
         if premise:
             shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
@@ -277,7 +278,8 @@ class Answerer:
                            passages=passages, p_answerable=p_yes, timings=timings,
                            prompt_tokens=self.llm.last.prompt_tokens))
             return
-        article_terms = content_terms(" ".join(articles))  # once per answer, not once per sentence
+        # once per answer, not once per sentence: every word of the passages shown and of their articles
+        known_terms = content_terms(" ".join(articles)) | content_terms(" ".join(p.text for p in passages))
         kept: list[AnswerSentence] = []
         dropped: list[AnswerSentence] = []
         drafts: list[AnswerSentence] = []
@@ -293,7 +295,7 @@ class Answerer:
             for s, e in done:
                 raw = buf[s:e]
                 if raw.strip() and re.search(r"\w", raw):
-                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question, article_terms))
+                    drafts.append(check_sentence(raw, passages, self.settings.min_support, question, known_terms))
             if done:
                 buf = buf[done[-1][1]:] if not final else ""
 

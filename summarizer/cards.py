@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from retrieval.dates import years
 from retrieval.store import StoredDocument
 
 from .records import Passage
@@ -113,9 +114,9 @@ def card_conflict(sentence: str, passages: list[Passage], cited: list[int] | Non
     cards = cited_cards or cards
     if not cards:
         return ""
-    years = set(re.findall(r"\b(?:19|20)\d\d\b", sentence))
-    if len(cards) > 1 and years:
-        cards = [c for c in cards if any(y in c.text for y in years)] or cards
+    named = {str(y) for y in years(sentence)}
+    if len(cards) > 1 and named:
+        cards = [c for c in cards if any(y in c.text for y in named)] or cards
     grades = {_grade_of(m.group(1)) for m in _GRADE_RE.finditer(sentence)}
     if "requires improvement" in grades:
         grades.discard("good")  # "requires improvement to be good"

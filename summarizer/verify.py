@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from retrieval.dates import YEAR, years  # noqa: F401 - years is part of this module's checks
+
 _STOP = set(
     """a an the and or but if of to in on at by for with from as is are was were be been being has have had do does did
     this that these those it its they them their there here which who whom whose what when where why how not no nor
@@ -145,17 +147,11 @@ def negation_flip(claim: str, source_sentence: str) -> bool:
     return bool(_NEG.search(claim)) != bool(_NEG.search(source_sentence))
 
 
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _QUANTITY_WORDS = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
     r"thousands?|dozens?|twice|half|third|quarter|all|none|majority|minority)\b", re.I)
 _ASKS_QUANTITY = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:proportion|percentage|share|number|figure|amount)\b",
                             re.I)
-
-
-def years(text: str) -> set[int]:
-    """Calendar years a text names."""
-    return {int(y) for y in _YEAR.findall(text)}
 
 
 def asks_quantity(question: str) -> bool:
@@ -165,4 +161,4 @@ def asks_quantity(question: str) -> bool:
 
 def states_quantity(text: str) -> bool:
     """Does the text state a count, amount or proportion (digits, or words like 'twice', 'half', 'none')?"""
-    return bool(numbers(_YEAR.sub(" ", text))) or bool(_QUANTITY_WORDS.search(text))
+    return bool(numbers(YEAR.sub(" ", text))) or bool(_QUANTITY_WORDS.search(text))
