@@ -14,6 +14,7 @@ import argparse
 import csv
 import json
 import random
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grades", default=str(OFSTED / "grades.csv"))
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
+    if not Path(args.grades).is_file():
+        print(f"grade_questions: no grades file at {args.grades}; pass --grades PATH to Ofsted's grades.csv",
+              file=sys.stderr)
+        return 2
     rows = list(csv.DictReader(open(args.grades, encoding="utf-8")))
     reports = Path(args.grades).with_name("reports.jsonl")
     ids = [json.loads(line)["id"] for line in open(reports, encoding="utf-8")] if reports.is_file() else []
