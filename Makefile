@@ -28,8 +28,8 @@ test: setup
 	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS)
 
 bench: index
-	$(BIN)/python -m eval.bench_search
-	$(BIN)/python -m eval.bench_ask
+	$(BIN)/python -m eval.bench.search
+	$(BIN)/python -m eval.bench.ask
 
 clean:
 	rm -rf $(VENV) .brief

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from retrieval.councils import canonical_council
 
-from .summaries_eval import AREA_COLUMNS, OFSTED, _norm_grade
+from eval.summaries_eval import AREA_COLUMNS, OFSTED, _norm_grade
 
 AREA_WORDING = {
     "overall effectiveness": "overall effectiveness",

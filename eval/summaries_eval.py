@@ -60,7 +60,7 @@ def load_reports(ids: set[str], path: Path | None = None) -> dict:
 
 def grade_eval(grades_csv: Path | None = None, limit: int | None = None) -> dict:
     """Per-area accuracy and confusion of the code-extracted grades (the summary record's AreaGrade list)."""
-    from summarizer.summaries import report_entry_from_code
+    from summarizer.summaries.summarizer import report_entry_from_code
 
     grades_csv = grades_csv or OFSTED / "grades.csv"
     rows = list(csv.DictReader(open(grades_csv, encoding="utf-8")))[:limit]
@@ -114,7 +114,7 @@ def format_confusion(result: dict) -> str:
 
 def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
     """Field accuracy of stored summaries against the hand-checked gold records, and evidence-check pass share."""
-    from summarizer.verify import number_in, numbers
+    from summarizer.support import number_in, numbers
 
     gold = [json.loads(line) for line in open(gold_path or GOLD, encoding="utf-8") if line.strip()]
     by_doc = {s.doc_id: s for s in summaries}

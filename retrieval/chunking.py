@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .records import Chunk, CleanText, DocMeta
-from .sentences import split_sentences
+from retrieval.records import Chunk, CleanText, DocMeta
+from retrieval.sentences import split_sentences
 
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -16,7 +16,7 @@ def _approx_counts(texts: list[str]) -> list[int]:
 
 def tokenizer_counter() -> TokenCounter:
     """Exact word-piece counts from the embedder's own tokenizer."""
-    from .embedding import shared_tokenizer
+    from retrieval.embedding import shared_tokenizer
 
     tok = shared_tokenizer()
 

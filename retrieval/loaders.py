@@ -11,7 +11,7 @@ from typing import Any
 
 from retrieval.cleaning import reflow_lines
 from retrieval.records import Document, LoadIssue
-from .dates import MONTHS
+from retrieval.dates import MONTHS
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import date
 from retrieval.cleaning import body_text
 from retrieval.councils import canonical_council, find_councils
 from retrieval.records import CleanText, DocMeta, Document, Judgement
-from .dates import MONTHS
+from retrieval.dates import MONTHS
 
 AREAS = ("overall effectiveness", "impact of leaders", "help and protection", "children in care", "care leavers")
 

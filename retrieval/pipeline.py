@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import TokenCounter, chunk_document, tokenizer_counter
-from .cleaning import clean_text
-from .councils import find_councils
-from .embedding import Embedder
-from .loaders import load_paths
-from .metadata import extract_metadata
-from .records import Chunk, CleanText, Document, LoadIssue
-from .settings import RetrievalSettings
-from .store import IndexStore, Snapshot, StoredDocument, build_faiss
-from .bm25 import build_bm25
+from retrieval.chunking import TokenCounter, chunk_document, tokenizer_counter
+from retrieval.cleaning import clean_text
+from retrieval.councils import find_councils
+from retrieval.embedding import Embedder
+from retrieval.loaders import load_paths
+from retrieval.metadata import extract_metadata
+from retrieval.records import Chunk, CleanText, Document, LoadIssue
+from retrieval.settings import RetrievalSettings
+from retrieval.store import IndexStore, Snapshot, StoredDocument, build_faiss
+from retrieval.bm25 import build_bm25
 
 PIPELINE_VERSION = "1"  # bump when cleaning/chunking changes so unchanged files are re-processed
 

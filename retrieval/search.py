@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import bm25_scores
-from .councils import find_councils
-from .dates import years as query_years
-from .embedding import Embedder
-from .records import Chunk, Hit, SearchResult
-from .settings import RetrievalSettings
-from .store import Snapshot
+from retrieval.bm25 import bm25_scores
+from retrieval.councils import find_councils
+from retrieval.dates import years as query_years
+from retrieval.embedding import Embedder
+from retrieval.records import Chunk, Hit, SearchResult
+from retrieval.settings import RetrievalSettings
+from retrieval.store import Snapshot
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .records import Chunk, DocMeta, Judgement
+from retrieval.records import Chunk, DocMeta, Judgement
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"

@@ -12,24 +12,11 @@ from retrieval.records import SearchResult
 from retrieval.search import HybridRetriever, SearchFilters
 from retrieval.store import IndexStore, StoredDocument
 
-from .answer import Answerer, AskEvent
-from .llm import LocalLLM
-from .records import Answer
-from .settings import Settings
-
-_LLMS: dict[tuple, LocalLLM] = {}
-_LLMS_LOCK = threading.Lock()
-
-
-def shared_llm(settings: Settings) -> LocalLLM:
-    """One loaded model per process and model configuration."""
-    m = settings.model
-    key = (m.model_path, m.model_id, m.n_ctx, m.n_threads)
-    with _LLMS_LOCK:
-        if key not in _LLMS:
-            _LLMS[key] = LocalLLM(m)
-        return _LLMS[key]
-
+from summarizer.answer.answerer import Answerer, AskEvent
+from summarizer.llm.shared import shared_llm
+from summarizer.llm.local import LocalLLM
+from summarizer.answer.records import Answer
+from summarizer.settings import Settings
 
 class BriefService:
     """Owns the index, the embedder and the model for one index directory; reloads after writes."""
@@ -114,12 +101,12 @@ class BriefService:
         return self.index_dir / "summaries"
 
     def result_store(self):
-        from .results import ResultStore
+        from summarizer.summaries.results import ResultStore
 
         return ResultStore(self.summaries_dir)
 
     def backend(self):
-        from .backends import make_backend
+        from summarizer.llm.backends import make_backend
 
         if self.settings.backend.kind == "llama":
             return make_backend(self.settings, llm=self.llm)
@@ -128,8 +115,8 @@ class BriefService:
     def summarize(self, ids: list[str] | None = None, workers: int | None = None, progress=None, force: bool = False,
                   backend=None):
         """Structured summaries of the given documents (all when ids is None) into the results store."""
-        from .batch import run_batch
-        from .summaries import Summarizer
+        from summarizer.summaries.batch import run_batch
+        from summarizer.summaries.summarizer import Summarizer
 
         docs_by_id = {d.id: d for d in self.documents()}
         if ids is None:
@@ -153,7 +140,7 @@ class BriefService:
     def council_briefing(self, name: str):
         from retrieval.search import SearchFilters
 
-        from .briefing import council_briefing
+        from summarizer.briefing.briefing import council_briefing
 
         def search(query: str, council: str) -> list[dict]:
             try:
@@ -166,6 +153,6 @@ class BriefService:
         return council_briefing(name, self.documents(), self.stored_summaries(), search=search)
 
     def digest(self) -> dict:
-        from .briefing import digest
+        from summarizer.briefing.briefing import digest
 
         return digest(self.documents(), self.stored_summaries())

@@ -174,7 +174,7 @@ def cmd_ask(args) -> int:
 
 def cmd_eval(args) -> int:
     if args.compare:
-        from eval.qa import compare_runs, format_comparison, load_run
+        from eval.qa.run import compare_runs, format_comparison, load_run
 
         try:
             a, b = load_run(args.compare[0]), load_run(args.compare[1])
@@ -187,7 +187,7 @@ def cmd_eval(args) -> int:
         return _eval_checker(args)
     if args.summaries:
         return _eval_summaries(args)
-    from eval.qa import QAFileError, format_summary, new_run_dir, resolve_run, run_qa_eval
+    from eval.qa.run import QAFileError, format_summary, new_run_dir, resolve_run, run_qa_eval
 
     run_dir, resume = None, False
     if args.resume:
@@ -228,7 +228,7 @@ def _eval_summaries(args) -> int:
     """`brief eval --summaries`: stored summaries against the gold file, their faithfulness, and report grades."""
     import time as _time
 
-    from eval.qa import RUNS_DIR, _write_json, default_checker
+    from eval.qa.run import RUNS_DIR, _write_json, default_checker
     from eval.summaries_eval import format_summaries_eval, run_summaries_eval
 
     svc = _service(args)
@@ -260,12 +260,12 @@ def _eval_checker(args) -> int:
     """`brief eval --checker`: the faithfulness checker against SummEdits news human labels."""
     import time as _time
 
-    from eval.checker import FaithfulnessChecker
-    from eval.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
-    from summarizer.llm import LocalLLM
+    from eval.checker.judge import FaithfulnessChecker
+    from eval.checker.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
+    from summarizer.llm.local import LocalLLM
     from summarizer.settings import Settings
 
-    from eval.qa import RUNS_DIR
+    from eval.qa.run import RUNS_DIR
 
     root = Path(args.runs_dir) if args.runs_dir else RUNS_DIR
     out_dir = root / (f"checker-{_time.strftime('%Y%m%d-%H%M%S')}" if not args.limit
@@ -317,7 +317,7 @@ def cmd_summarize(args) -> int:
     svc = _service(args)
     if args.backend:
         svc.settings.backend.kind = args.backend
-    from summarizer.backends import BackendUnavailable
+    from summarizer.llm.backends import BackendUnavailable
 
     try:
         report = svc.summarize(None if args.all else args.ids, workers=args.workers,
@@ -348,7 +348,7 @@ def cmd_council(args) -> int:
     name = " ".join(args.name).strip()
     if not name:
         raise UserError("Name a council, e.g. brief council Torbay")
-    from summarizer.briefing import format_briefing
+    from summarizer.briefing.briefing import format_briefing
 
     b = _service(args).council_briefing(name)
     if args.json:
@@ -359,7 +359,7 @@ def cmd_council(args) -> int:
 
 
 def cmd_digest(args) -> int:
-    from summarizer.briefing import format_digest
+    from summarizer.briefing.briefing import format_digest
 
     d = _service(args).digest()
     _print_json(d) if args.json else print(format_digest(d))

@@ -29,9 +29,9 @@ import pandas as pd  # noqa: E402
 
 from retrieval.search import SearchFilters  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
-from summarizer.records import Answer, AnswerSentence, Passage  # noqa: E402
+from summarizer.answer.records import Answer, AnswerSentence, Passage  # noqa: E402
 from summarizer.service import BriefService  # noqa: E402
-from summarizer.verify import content_terms  # noqa: E402
+from summarizer.support import content_terms  # noqa: E402
 
 ALL_COUNCILS = "All councils"
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl")
@@ -526,8 +526,8 @@ def expected_model_calls(doc) -> int:
     """About how many model calls a summary of doc takes: one per part of the article (one for a report's headline
     findings) and one for the overview; regenerating a rejected item adds more."""
     try:
-        from summarizer.evidence import doc_text
-        from summarizer.summaries import SummaryOptions, council_parts, split_part
+        from summarizer.summaries.evidence import doc_text
+        from summarizer.summaries.summarizer import SummaryOptions, council_parts, split_part
 
         if doc.meta.doc_type == "report":
             return 2
@@ -575,7 +575,7 @@ def _quote_html(text: str, start: int, end: int, limit: int = 360) -> str:
 
 
 def briefing_html(b, docs: dict, summaries: dict) -> str:
-    """A council briefing (``summarizer.briefing.Briefing``): timeline, judgements, recurring issues, changes and
+    """A council briefing (``summarizer.briefing.briefing.Briefing``): timeline, judgements, recurring issues, changes and
     citations; each citation opens its article below with the cited words highlighted."""
     council = b.council
     panels: dict[str, EvidenceIndex] = {}
@@ -836,7 +836,7 @@ def _num(v) -> str:
 
 
 def comparison_html(c: dict, name_a: str = "A", name_b: str = "B") -> str:
-    """``eval.qa.compare_runs`` output as HTML: improved and regressed metrics, and questions whose verdict changed."""
+    """``eval.qa.run.compare_runs`` output as HTML: improved and regressed metrics, and questions whose verdict changed."""
     def side(label: str, name: str, s: dict) -> str:
         return (f"<li><b>{label}</b>: <code>{esc(name)}</code> · {esc(s.get('model') or 'model not recorded')} · "
                 f"commit <code>{esc(str(s.get('git_commit') or '—')[:10])}</code>"
@@ -978,7 +978,7 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
 
     ``runs_dir``: where evaluation runs are stored and listed (default: eval/runs, as ``brief eval`` uses).
     """
-    from eval.qa import RUNS_DIR
+    from eval.qa.run import RUNS_DIR
 
     settings = settings or service.settings
     max_bytes = min(MAX_FILE_BYTES, getattr(getattr(settings, "retrieval", None), "max_file_bytes", MAX_FILE_BYTES))
@@ -1305,7 +1305,7 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
         return runs_frame(runs), gr.update(choices=choices, value=a), gr.update(choices=choices, value=b)
 
     def compare_ui(run_a: str | None, run_b: str | None) -> str:
-        from eval.qa import compare_runs, load_run
+        from eval.qa.run import compare_runs, load_run
 
         names = {r["run"] for r in stored_runs()}
         if not run_a or not run_b:
@@ -1319,7 +1319,7 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
         return comparison_html(c, run_a, run_b)
 
     def run_eval(path: str, limit: float, progress=gr.Progress()):
-        from eval.qa import load_qa, new_run_dir, run_qa_eval
+        from eval.qa.run import load_qa, new_run_dir, run_qa_eval
 
         allowed = dict((p, n) for n, p in qa_files())
         if path not in allowed:  # only the listed files, never an arbitrary path
@@ -1349,7 +1349,7 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
         run_dir = new_run_dir(runs_root)  # stored like `brief eval --qa` runs, so later runs can be compared with it
         result = run_qa_eval(Counting(), Path(path), limit=n or None, progress=False, run_dir=run_dir)
         s = result["summary"]
-        # every headline number the evaluation reports (the set grows as eval.qa gains metrics)
+        # every headline number the evaluation reports (the set grows as eval.qa.run gains metrics)
         summary = pd.DataFrame([[k, "—" if v is None else str(v)] for k, v in s.items()
                                 if v is None or isinstance(v, (int, float, str))], columns=["metric", "value"])
         type_rows = [{"type": t, **{k: ("—" if x is None else x) for k, x in v.items()}}

@@ -1,0 +1,297 @@
+"""Model backends behind one small interface: generate JSON against a schema, and stream text.
+
+- ``LlamaBackend``: llama.cpp in-process (the default; wraps LocalLLM, grammar-constrained JSON).
+- ``TransformersBackend``: a local Hugging Face model directory, or the GGUF loaded through transformers.
+- ``OpenAIBackend``: any OpenAI-compatible HTTP server (vLLM, llama.cpp's server, TGI) over httpx.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from summarizer.settings import BackendSettings, Settings
+
+
+class BackendError(RuntimeError):
+    """The backend failed for this request (bad output, server error); the batch records it and goes on."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend cannot be reached at all (server down); a batch stops and can be resumed later."""
+
+
+class BackendTimeout(BackendError):
+    """One request took longer than the configured timeout."""
+
+
+@dataclass
+class Generation:
+    data: dict
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
+class Backend(Protocol):
+    name: str
+    model_id: str
+    parallel: bool  # can serve several requests at once
+
+    def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation: ...
+
+    def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]: ...
+
+
+def chatml(system: str, user: str) -> str:
+    return f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+
+
+def _close_truncated(text: str) -> dict | None:
+    """The longest prefix of a cut-off or slightly broken JSON object that parses once its open strings, arrays and
+    objects are closed (a model without constrained decoding runs out of tokens or slips late in a long object).
+    Whole items only: the prefix ends just before a comma or after a closing bracket."""
+    cuts = [i for i, ch in enumerate(text) if ch in ",}]"]
+    for cut in reversed(cuts):
+        head = text[:cut] if text[cut] == "," else text[: cut + 1]
+        stack, in_str, esc = [], False, False
+        for ch in head:
+            if in_str:
+                if esc:
+                    esc = False
+                elif ch == "\\":
+                    esc = True
+                elif ch == '"':
+                    in_str = False
+                continue
+            if ch == '"':
+                in_str = True
+            elif ch in "{[":
+                stack.append("}" if ch == "{" else "]")
+            elif ch in "}]" and stack:
+                stack.pop()
+        if in_str:
+            continue
+        try:
+            out = json.loads(head + "".join(reversed(stack)))
+        except ValueError:
+            continue
+        if isinstance(out, dict):
+            return out
+    return None
+
+
+def parse_json(text: str) -> dict:
+    """The first JSON object in text (models without constrained decoding may wrap it in prose or fences, or stop
+    mid-object: then the complete items before the break are kept)."""
+    text = text.strip()
+    try:
+        out = json.loads(text)
+    except ValueError:
+        start = text.find("{")
+        if start < 0:
+            raise BackendError(f"the model returned no JSON object: {text[:200]!r}") from None
+        m = re.search(r"\{.*\}", text, re.S)
+        try:
+            out = json.loads(m.group(0)) if m else None
+        except ValueError:
+            out = None
+        if out is None:
+            out = _close_truncated(text[start:])
+        if out is None:
+            raise BackendError(f"the model returned invalid JSON: {text[:200]!r}") from None
+    if not isinstance(out, dict):
+        raise BackendError(f"the model returned {type(out).__name__}, not a JSON object")
+    return out
+
+
+class LlamaBackend:
+    """llama.cpp in-process; one context per process, so requests are serialised (parallel=False)."""
+
+    name = "llama"
+    parallel = False
+
+    def __init__(self, llm) -> None:
+        self.llm = llm
+
+    @property
+    def model_id(self) -> str:
+        return self.llm.model_id
+
+    def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation:
+        t0 = time.perf_counter()
+        try:
+            data = self.llm.complete_json(chatml(system, user), schema, max_tokens=max_tokens)
+        except ValueError as e:  # truncated JSON at max_tokens
+            raise BackendError(f"the model's JSON was cut off or invalid: {e}") from e
+        st = self.llm.last
+        return Generation(data, st.prompt_tokens, st.completion_tokens, time.perf_counter() - t0)
+
+    def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]:
+        yield from self.llm.stream(chatml(system, user), max_tokens=max_tokens, stop=["<|im_end|>"])
+
+
+class TransformersBackend:
+    """A Hugging Face causal LM (a local model directory, or a GGUF file through transformers' gguf loader).
+
+    Imported lazily. No constrained decoding: the schema is described in the prompt and the output parsed.
+    """
+
+    name = "transformers"
+    parallel = False
+
+    def __init__(self, model: str | Path, device: str | None = None) -> None:
+        self.path = Path(model)
+        self.device = device
+        self._lock = threading.Lock()
+        self._tok = self._model = None
+
+    @property
+    def model_id(self) -> str:
+        return f"hf:{self.path.name}"
+
+    def _load(self):
+        if self._model is None:
+            try:
+                from transformers import AutoModelForCausalLM, AutoTokenizer
+            except ImportError as e:  # pragma: no cover
+                raise BackendUnavailable(f"transformers is not installed: {e}") from e
+            if self.path.is_file() and self.path.suffix == ".gguf":
+                try:
+                    import gguf  # noqa: F401
+                except ImportError as e:
+                    raise BackendUnavailable(
+                        "Loading a GGUF through transformers needs the 'gguf' package (pip install gguf)") from e
+                kw = {"gguf_file": self.path.name}
+                src = str(self.path.parent)
+            elif self.path.is_dir():
+                kw, src = {}, str(self.path)
+            else:
+                raise BackendUnavailable(f"No Hugging Face model directory or .gguf file at {self.path}")
+            self._tok = AutoTokenizer.from_pretrained(src, **kw)
+            self._model = AutoModelForCausalLM.from_pretrained(src, **kw)
+            if self.device:
+                self._model.to(self.device)
+            self._model.eval()
+        return self._tok, self._model
+
+    def _generate(self, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
+        import torch
+
+        tok, model = self._load()
+        msgs = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt")
+        if not hasattr(ids, "shape"):
+            ids = ids["input_ids"]
+        ids = ids.to(model.device)
+        with self._lock, torch.no_grad():
+            out = model.generate(ids, max_new_tokens=max_tokens, do_sample=False)
+        new = out[0, ids.shape[1]:]
+        return tok.decode(new, skip_special_tokens=True), int(ids.shape[1]), int(new.shape[0])
+
+    def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation:
+        t0 = time.perf_counter()
+        text, p, c = self._generate(system, user + "\nReply with one JSON object matching this schema:\n"
+                                    + json.dumps(schema), max_tokens)
+        return Generation(parse_json(text), p, c, time.perf_counter() - t0)
+
+    def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]:
+        yield self._generate(system, user, max_tokens)[0]
+
+
+class OpenAIBackend:
+    """Any OpenAI-compatible chat-completions server; JSON via response_format with the schema."""
+
+    name = "openai"
+    parallel = True
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.endswith("/v1"):
+            self.base_url += "/v1"
+        self.model = model
+        self.timeout_s = timeout_s
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+                                    limits=httpx.Limits(max_connections=32))
+
+    @property
+    def model_id(self) -> str:
+        return f"openai:{self.model}"
+
+    def _post(self, body: dict) -> dict:
+        import httpx
+
+        url = f"{self.base_url}/chat/completions"
+        try:
+            r = self._client.post(url, json=body)
+        except httpx.ConnectError as e:
+            raise BackendUnavailable(
+                f"Cannot reach the OpenAI-compatible server at {self.base_url} ({e}). Start the server or set "
+                "BRIEF_OPENAI_BASE_URL; rerun the same command to resume where it stopped.") from e
+        except httpx.TimeoutException as e:
+            raise BackendTimeout(f"The server at {self.base_url} did not answer within {self.timeout_s:g}s") from e
+        except httpx.HTTPError as e:
+            raise BackendError(f"HTTP error talking to {self.base_url}: {e}") from e
+        if r.status_code in (401, 403):
+            raise BackendUnavailable(f"The server at {self.base_url} refused the API key ({r.status_code})")
+        if r.status_code >= 400:
+            raise BackendError(f"The server at {self.base_url} answered {r.status_code}: {r.text[:300]}")
+        return r.json()
+
+    def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation:
+        t0 = time.perf_counter()
+        body = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "temperature": 0.0,
+            "max_tokens": max_tokens,
+            "response_format": {"type": "json_object", "schema": schema},
+        }
+        out = self._post(body)
+        try:
+            text = out["choices"][0]["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError) as e:
+            raise BackendError(f"unexpected response from {self.base_url}: {str(out)[:200]}") from e
+        usage = out.get("usage") or {}
+        return Generation(parse_json(text), int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)),
+                          time.perf_counter() - t0)
+
+    def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]:
+        body = {"model": self.model, "temperature": 0.0, "max_tokens": max_tokens,
+                "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
+        out = self._post(body)
+        yield out["choices"][0]["message"]["content"] or ""
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_backend(settings: Settings, llm=None) -> Backend:
+    """The backend the settings ask for."""
+    b: BackendSettings = settings.backend
+    if b.kind == "openai":
+        if not b.base_url:
+            raise BackendUnavailable("The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL")
+        return OpenAIBackend(b.base_url, b.model or "default", b.api_key, b.timeout_s)
+    if b.kind == "transformers":
+        path = b.hf_model or settings.model.model_path
+        if not path:  # the bundled GGUF, loaded through transformers' gguf reader
+            from summarizer.llm.model_files import ensure_model
+
+            path = ensure_model(settings.model.cache_dir / "models")
+        return TransformersBackend(path)
+    if b.kind != "llama":
+        raise BackendUnavailable(f"Unknown backend {b.kind!r}; use llama, transformers or openai")
+    if llm is None:
+        from summarizer.llm.shared import shared_llm
+
+        llm = shared_llm(settings)
+    return LlamaBackend(llm)

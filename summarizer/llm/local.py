@@ -1,0 +1,149 @@
+"""The local generator (llama.cpp in-process): loads lazily once, streams text, scores yes/no from logits."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarizer.llm.model_files import ensure_model
+from summarizer.settings import ModelSettings
+
+
+@dataclass
+class GenerationStats:
+    """Timings of the last generation, for benchmarks and the UI."""
+
+    prompt_tokens: int = 0
+    reused_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_s: float = 0.0
+    total_s: float = 0.0
+
+
+class LocalLLM:
+    """One llama.cpp model per process; calls are serialised by a lock (the context is not thread-safe)."""
+
+    def __init__(self, settings: ModelSettings) -> None:
+        self.settings = settings
+        self._llm = None
+        self._load_lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.last = GenerationStats()
+
+    @property
+    def model_id(self) -> str:
+        return self.settings.model_id
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            with self._load_lock:
+                if self._llm is None:
+                    from llama_cpp import Llama
+
+                    path = self.settings.model_path or ensure_model(self.settings.cache_dir / "models")
+                    self._llm = Llama(
+                        model_path=str(path),
+                        n_ctx=self.settings.n_ctx,
+                        n_threads=self.settings.n_threads,
+                        n_threads_batch=self.settings.n_threads,
+                        n_batch=self.settings.n_batch,
+                        seed=self.settings.seed,
+                        verbose=False,
+                    )
+        return self._llm
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def _common_prefix(self, tokens: list[int]) -> int:
+        llm = self.llm
+        n = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens], tokens):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def _eval_with_reuse(self, tokens: list[int]) -> int:
+        """Evaluate tokens, reusing the KV cache of the longest prefix already evaluated; returns reused count."""
+        llm = self.llm
+        keep = min(self._common_prefix(tokens), len(tokens) - 1)
+        llm._ctx.kv_cache_seq_rm(-1, keep, -1)
+        llm.n_tokens = keep
+        llm.eval(tokens[keep:])
+        return keep
+
+    def next_token_distribution(self, prompt: str) -> np.ndarray:
+        """Softmax over the vocabulary for the token after prompt."""
+        with self.lock:
+            tokens = self.tokenize(prompt)
+            t0 = time.perf_counter()
+            reused = self._eval_with_reuse(tokens)
+            logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),)).astype(np.float64)
+            self.last = GenerationStats(len(tokens), reused, 0, time.perf_counter() - t0, time.perf_counter() - t0)
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+    def yes_probability(self, prompt: str) -> float:
+        """P(yes) / (P(yes) + P(no)) for the next token; the prompt should ask a yes/no question."""
+        p = self.next_token_distribution(prompt)
+        yes = sum(p[t] for t in self._first_tokens(("yes", "Yes", " yes", " Yes", "YES")))
+        no = sum(p[t] for t in self._first_tokens(("no", "No", " no", " No", "NO")))
+        return float(yes / (yes + no)) if yes + no > 0 else 0.5
+
+    def _first_tokens(self, words: tuple[str, ...]) -> set[int]:
+        return {self.tokenize(w)[0] for w in words}
+
+    def stream(self, prompt: str, max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]:
+        """Stream completion text for a raw (already templated) prompt, reusing the cached prefix."""
+        with self.lock:
+            llm = self.llm
+            tokens = self.tokenize(prompt)
+            reused = self._common_prefix(tokens)
+            t0 = time.perf_counter()
+            stats = GenerationStats(prompt_tokens=len(tokens), reused_tokens=reused)
+            for part in llm.create_completion(
+                tokens,
+                max_tokens=max_tokens or self.settings.max_answer_tokens,
+                temperature=self.settings.temperature,
+                top_k=1,
+                repeat_penalty=1.0,
+                stop=stop or [],
+                stream=True,
+                seed=self.settings.seed,
+            ):
+                text = part["choices"][0]["text"]
+                if stats.completion_tokens == 0:
+                    stats.first_token_s = time.perf_counter() - t0
+                stats.completion_tokens += 1
+                yield text
+            stats.total_s = time.perf_counter() - t0
+            self.last = stats
+
+    def complete(self, prompt: str, max_tokens: int | None = None, stop: list[str] | None = None) -> str:
+        return "".join(self.stream(prompt, max_tokens, stop))
+
+    def complete_json(self, prompt: str, schema: dict, max_tokens: int = 800) -> dict:
+        """A completion constrained to a JSON schema, parsed."""
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        with self.lock:
+            tokens = self.tokenize(prompt)
+            t0 = time.perf_counter()
+            out = self.llm.create_completion(
+                tokens, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, grammar=grammar,
+                seed=self.settings.seed,
+            )
+            text = out["choices"][0]["text"]
+            self.last = GenerationStats(len(tokens), 0, out["usage"]["completion_tokens"], 0.0, time.perf_counter() - t0)
+        return json.loads(text)
