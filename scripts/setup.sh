@@ -37,4 +37,4 @@ if [ "${BRIEF_SKIP_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null 2>&1;
 fi
 
 # Assemble and verify the model once (cached in ~/.cache/brief/models).
-.venv/bin/python -c "from summarizer.settings import ModelSettings; from summarizer.model_files import ensure_model; print('model:', ensure_model(ModelSettings().cache_dir / 'models'))"
+.venv/bin/python -c "from summarizer.settings import ModelSettings; from summarizer.llm.model_files import ensure_model; print('model:', ensure_model(ModelSettings().cache_dir / 'models'))"
