@@ -12,7 +12,8 @@ from retrieval.records import SearchResult
 from retrieval.search import HybridRetriever, SearchFilters
 from retrieval.store import IndexStore, StoredDocument
 
-from summarizer.answer.answerer import Answerer, AskEvent
+from summarizer.answer.answerer import Answerer
+from summarizer.answer.events import AskEvent
 from summarizer.llm.shared import shared_llm
 from summarizer.llm.local import LocalLLM
 from summarizer.answer.records import Answer

@@ -138,6 +138,8 @@ def _print_passages(answer, only_cited: bool) -> None:
 
 
 def cmd_ask(args) -> int:
+    from summarizer.answer.events import AnswerReady, SentenceChecked
+
     q = " ".join(args.question).strip()
     if not q:
         raise UserError("Give a question, e.g. brief ask \"Why was Darlington rated inadequate?\"")
@@ -145,12 +147,12 @@ def cmd_ask(args) -> int:
     answer = None
     streaming = not args.json and sys.stdout.isatty()
     for ev in svc.ask_stream(q, _filters(args)):
-        if ev.kind == "sentence" and ev.data.supported and not args.json:
-            s = ev.data
+        if isinstance(ev, SentenceChecked) and ev.sentence.supported and not args.json:
+            s = ev.sentence
             print(s.text + "".join(f" [{c}]" for c in s.citations), end=" ", flush=True)
             streaming = True
-        elif ev.kind == "answer":
-            answer = ev.data
+        elif isinstance(ev, AnswerReady):
+            answer = ev.answer
     if args.json:
         _print_json(answer.to_dict())
         return 0

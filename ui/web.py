@@ -29,6 +29,7 @@ import pandas as pd  # noqa: E402
 
 from retrieval.search import SearchFilters  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
+from summarizer.answer.events import AnswerReady, PassagesFound, SentenceChecked, TokenStreamed  # noqa: E402
 from summarizer.answer.records import Answer, AnswerSentence, Passage  # noqa: E402
 from summarizer.service import BriefService  # noqa: E402
 from summarizer.support import content_terms  # noqa: E402
@@ -1071,19 +1072,19 @@ def build_app(service: BriefService, settings=None, runs_dir: str | Path | None 
         last = time.monotonic()
         try:
             for ev in service.ask_stream(question, filters):
-                if ev.kind == "passages":
-                    view.passages = ev.data
-                    view.stage = f"Found {len(ev.data)} passages; checking that they answer the question…"
-                elif ev.kind == "token":
+                if isinstance(ev, PassagesFound):
+                    view.passages = ev.passages
+                    view.stage = f"Found {len(ev.passages)} passages; checking that they answer the question…"
+                elif isinstance(ev, TokenStreamed):
                     view.tokens += 1
                     if time.monotonic() - last < 0.8:
                         continue
-                elif ev.kind == "sentence":
-                    view.sentences.append(ev.data)
-                elif ev.kind == "answer":
-                    view.answer = ev.data
-                    if ev.data.passages and not view.passages:
-                        view.passages = ev.data.passages
+                elif isinstance(ev, SentenceChecked):
+                    view.sentences.append(ev.sentence)
+                elif isinstance(ev, AnswerReady):
+                    view.answer = ev.answer
+                    if ev.answer.passages and not view.passages:
+                        view.passages = ev.answer.passages
                     continue
                 last = time.monotonic()
                 yield view.render(), history, gr.skip(), gr.skip()

@@ -17,6 +17,7 @@ from retrieval.sentences import split_sentences
 from summarizer.answer.answerer import prompts
 from summarizer.answer.cards import card_conflict, with_judgement_cards
 from summarizer.llm.local import LocalLLM
+from summarizer.answer.events import AnswerReady, AskEvent, PassagesFound, SentenceChecked, TokenStreamed
 from summarizer.answer.records import Answer, AnswerSentence, Passage
 from summarizer.settings import AnswerSettings
 from summarizer.support import (asks_quantity, check_support, content_terms, name_in, names, number_in, numbers,
@@ -43,14 +44,6 @@ class SentenceEncoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
     def encode_query(self, text: str) -> np.ndarray: ...
-
-
-@dataclass
-class AskEvent:
-    """A step of a streamed answer: 'passages', 'token', 'sentence' or 'answer'."""
-
-    kind: str
-    data: object
 
 
 def heading(p: Passage) -> str:
@@ -236,8 +229,8 @@ class Answerer:
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         answer = None
         for ev in self.ask_stream(question, filters):
-            if ev.kind == "answer":
-                answer = ev.data
+            if isinstance(ev, AnswerReady):
+                answer = ev.answer
         assert answer is not None
         return answer
 
@@ -249,23 +242,23 @@ class Answerer:
         t_search = time.perf_counter() - t0
         if result.missing_councils and not result.hits:
             names_ = ", ".join(result.missing_councils)
-            yield AskEvent("answer", Answer(question, "council_not_covered",
+            yield AnswerReady(Answer(question, "council_not_covered",
                            f"The articles don't cover {names_}, so they can't answer this.",
                            missing=result.missing_councils, timings={"search_s": t_search, "total_s": t_search}))
             return
         if not result.hits:
-            yield AskEvent("answer", Answer(question, "not_in_articles", NOT_IN_ARTICLES + " No passage matched the question.",
+            yield AnswerReady(Answer(question, "not_in_articles", NOT_IN_ARTICLES + " No passage matched the question.",
                            timings={"search_s": t_search, "total_s": t_search}))
             return
         passages = with_judgement_cards(question, self.passages_for(question, result), self.document)
-        yield AskEvent("passages", passages)
+        yield PassagesFound(passages)
         pairs = [(heading(p), p.text) for p in passages]
         articles = [t for t in dict.fromkeys(self.doc_text(p.doc_id) for p in passages) if t]
         gaps = question_gaps(question, passages, articles)
         timings = {"search_s": t_search}
         if gaps:
             timings["total_s"] = time.perf_counter() - t0
-            yield AskEvent("answer", Answer(question, "not_in_articles",
+            yield AnswerReady(Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages do not mention {', '.join(gaps)}.",
                            passages=passages, missing=gaps, timings=timings))
             return
@@ -273,7 +266,7 @@ class Answerer:
         timings["gate_s"] = time.perf_counter() - t0 - t_search
         if p_yes < self.settings.answerable_threshold:
             timings["total_s"] = time.perf_counter() - t0
-            yield AskEvent("answer", Answer(question, "not_in_articles",
+            yield AnswerReady(Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages found are shown below.",
                            passages=passages, p_answerable=p_yes, timings=timings,
                            prompt_tokens=self.llm.last.prompt_tokens))
@@ -304,7 +297,7 @@ class Answerer:
             if first_token is None:
                 first_token = time.perf_counter() - t0
             buf += tok
-            yield AskEvent("token", tok)
+            yield TokenStreamed(tok)
             if re.search(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]", buf) or "\n" in buf:
                 settle(False)
                 texts = [d.text.lower() for d in drafts]
@@ -324,11 +317,11 @@ class Answerer:
             if sent.supported:
                 seen.add(sent.text.lower())
             (kept if sent.supported else dropped).append(sent)
-            yield AskEvent("sentence", sent)
+            yield SentenceChecked(sent)
         timings.update(first_token_s=first_token or 0.0, total_s=time.perf_counter() - t0)
         premise = [d for d in dropped if d.note.startswith("repeats the question's")]
         if premise:  # the model tried to answer the question's premise and the passages do not hold it
-            yield AskEvent("answer", Answer(question, "not_in_articles",
+            yield AnswerReady(Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} None of the articles found mentions the question's "
                            f"{premise[0].note.split('question' + chr(39) + 's ')[1].split(', which')[0]}.",
                            dropped=kept + dropped, passages=passages, p_answerable=p_yes, timings=timings,
@@ -340,9 +333,9 @@ class Answerer:
                 k.supported, k.note = False, "no figure, and the question asks for one"
             dropped, kept = kept + dropped, []
         if not kept:
-            yield AskEvent("answer", Answer(question, "not_in_articles",
+            yield AnswerReady(Answer(question, "not_in_articles",
                            f"{NOT_IN_ARTICLES} The closest passages found are shown below.", dropped=dropped,
                            passages=passages, p_answerable=p_yes, timings=timings, prompt_tokens=stats.prompt_tokens))
             return
-        yield AskEvent("answer", Answer(question, "answered", render(kept), kept, dropped, passages, p_yes,
+        yield AnswerReady(Answer(question, "answered", render(kept), kept, dropped, passages, p_yes,
                                         timings=timings, prompt_tokens=stats.prompt_tokens))
