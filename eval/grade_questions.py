@@ -19,17 +19,12 @@ from datetime import date
 from pathlib import Path
 
 from retrieval.councils import canonical_council
+from retrieval.ofsted import AREA_COLUMNS, AREA_WORDINGS, ILACS_GRADES, norm_grade
 
-from eval.summaries_eval import AREA_COLUMNS, OFSTED, _norm_grade
+from eval.summaries_eval import OFSTED
 
-AREA_WORDING = {
-    "overall effectiveness": "overall effectiveness",
-    "impact of leaders": "the impact of leaders on social work practice with children and families",
-    "help and protection": "the experiences and progress of children who need help and protection",
-    "children in care": "the experiences and progress of children in care",
-    "care leavers": "the experiences and progress of care leavers",
-}
-ALL_GRADES = ("outstanding", "good", "requires improvement", "inadequate")
+AREA_WORDING = AREA_WORDINGS
+ALL_GRADES = ILACS_GRADES
 
 
 def _inspection_date(row: dict) -> date | None:
@@ -69,7 +64,7 @@ def grade_items(rows: list[dict], n: int, seed: int = 0, unanswerable_share: flo
         if when is None:
             continue
         for col, area in AREA_COLUMNS.items():
-            g = _norm_grade(r.get(col))
+            g = norm_grade(r.get(col))
             if g in ALL_GRADES:
                 graded.append((r, area, g, when))
     rng.shuffle(graded)

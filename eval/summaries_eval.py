@@ -42,7 +42,7 @@ def _norm_grade(g: str | None) -> str | None:
 
 def load_reports(ids: set[str], path: Path | None = None) -> dict:
     """StoredDocuments (code metadata, no embeddings) for the given report ids."""
-    from retrieval.loaders import _jsonl_document
+    from retrieval.loaders import jsonl_document
     from retrieval.pipeline import prepare
     from retrieval.settings import RetrievalSettings
 
@@ -53,7 +53,7 @@ def load_reports(ids: set[str], path: Path | None = None) -> dict:
             obj = json.loads(line)
             if obj["id"] not in ids:
                 continue
-            doc = _jsonl_document(obj, path, n)
+            doc = jsonl_document(obj, path, n)
             out[obj["id"]], _ = prepare(doc, RetrievalSettings(), None)
     return out
 

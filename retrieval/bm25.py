@@ -1,22 +1,35 @@
 """BM25 over chunk texts (bm25s), with one tokenizer for indexing and querying."""
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 import numpy as np
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def stemmer():
+    """The one English Snowball stemmer (PyStemmer), used by BM25 and the claim checks so their terms agree.
+
+    One instance per thread: a PyStemmer instance is not thread-safe (concurrent calls mix up their words)."""
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        import Stemmer
+
+        st = _local.stemmer = Stemmer.Stemmer("english")
+    return st
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """Stems of words, by the shared stemmer."""
+    return stemmer().stemWords(list(words))
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
 
 
 def build_bm25(texts: list[str]):

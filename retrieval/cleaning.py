@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from retrieval.instructions import instruction_spans
 from retrieval.records import CleanText, Segment
 
 # --------------------------------------------------------------------------- patterns
@@ -177,6 +178,7 @@ class _Line:
     removed: list[tuple[int, int]] = field(default_factory=list)  # raw spans deleted inside the line (URLs...)
     bullet: bool = False
     kind: str = "content"  # content | blank | boilerplate
+    instructions: list[tuple[int, int]] = field(default_factory=list)  # raw spans addressed to a model (removed)
 
     def text(self, raw: str) -> str:
         """The cleaned text of the line (each kept whitespace char written as a plain space)."""
@@ -242,14 +244,34 @@ def _line_keep(raw: str, start: int, line: str) -> tuple[list[int], list[tuple[i
     return keep, removed, bullet
 
 
+def _set_apart_instructions(ln: _Line, spans: list[tuple[int, int]]) -> None:
+    """Delete the parts of a line addressed to a model (retrieval.instructions); they are never evidence."""
+    end = ln.start + len(ln.raw)
+    for a, b in spans:
+        a, b = max(a, ln.start), min(b, end)
+        if a >= b:
+            continue
+        while b < end and ln.raw[b - ln.start].isspace():  # the space after it goes too
+            b += 1
+        if b >= end:  # at the end of the line: the space before it goes
+            while a > ln.start and ln.raw[a - 1 - ln.start].isspace():
+                a -= 1
+        ln.keep = [k for k in ln.keep if not a <= k < b]
+        ln.removed.append((a, b))
+        ln.instructions.append((a, b))
+
+
 def _split_lines(raw: str) -> list[_Line]:
-    """Split raw text into lines, each with its cleaned characters."""
+    """Split raw text into lines, each with its cleaned characters (text addressed to a model set apart)."""
     lines: list[_Line] = []
     pos = 0
+    instructions = instruction_spans(raw)
     for part in raw.split("\n"):
         keep, removed, bullet = _line_keep(raw, pos, part)
         ln = _Line(start=pos, raw=part, keep=keep, removed=removed, bullet=bullet)
-        if not keep:
+        if instructions:
+            _set_apart_instructions(ln, instructions)
+        if not ln.keep:
             ln.kind = "blank" if not part.strip() or not removed else "boilerplate"
         lines.append(ln)
         pos += len(part) + 1
@@ -529,7 +551,7 @@ def clean_text(raw: str) -> CleanText:
             for s_, e_ in sorted(ln.removed):
                 if s_ > pos:
                     spans.append((pos, s_, role))
-                spans.append((s_, e_, "boilerplate"))
+                spans.append((s_, e_, "instruction" if (s_, e_) in ln.instructions else "boilerplate"))
                 pos = max(pos, e_)
             if ln.keep[-1] + 1 > pos:
                 spans.append((pos, ln.keep[-1] + 1, role))

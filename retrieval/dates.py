@@ -1,18 +1,9 @@
-"""Month names shared by the loaders (publication dates) and metadata (inspection dates); years named in text."""
+"""Years named in text (for the search's year boost and the answer checks); month names come from retrieval.ofsted."""
+from __future__ import annotations
 
-import re
+from retrieval.ofsted import MONTHS, YEAR
 
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")]
-    )
-    for m in names
-}
-
-YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+__all__ = ["MONTHS", "YEAR", "years"]
 
 
 def years(text: str) -> set[int]:

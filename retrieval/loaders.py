@@ -239,9 +239,11 @@ def _html_meta(soup: Any) -> dict[str, str]:
 def _load_pdf(path: Path, data: bytes) -> Document:
     """A PDF: text extracted with pypdf, page headers/footers and page numbers dropped, lines rejoined."""
     import io
+    import logging
 
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are refused with one clear message below
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -333,7 +335,7 @@ def _load_jsonl(path: Path, max_bytes: int) -> tuple[list[Document], list[LoadIs
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                issues.append(LoadIssue(src, f"line {lineno}: malformed JSON ({exc.msg} at column {exc.colno}); "
+                issues.append(LoadIssue(src, f"line {lineno}: malformed JSON ({exc.msg.removesuffix(' at')}, column {exc.colno}); "
                                              "fix or remove that line"))
                 continue
             try:
@@ -477,3 +479,8 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+def jsonl_document(obj: Any, path: Path, lineno: int) -> Document:
+    """Build a Document from one parsed JSONL object (line lineno of path), as ingesting a .jsonl file does."""
+    return _jsonl_document(obj, path, lineno)

@@ -8,14 +8,11 @@ from datetime import date
 from retrieval.cleaning import body_text
 from retrieval.councils import canonical_council, find_councils
 from retrieval.records import CleanText, DocMeta, Document, Judgement
-from retrieval.dates import MONTHS
+from retrieval.ofsted import AREAS, ERA_YEAR, MONTHS, grade_pattern, normalise_grade
 
-AREAS = ("overall effectiveness", "impact of leaders", "help and protection", "children in care", "care leavers")
+__all__ = ["AREAS", "extract_metadata", "inspection_dates", "normalise_grade"]
 
-_GRADE = (
-    r"(?:outstanding|good|inadequate|adequate|requires?\s+improvement(?:\s+to\s+be\s+good)?|requiring\s+improvement"
-    r"|needs?\s+improvement)"
-)
+_GRADE = grade_pattern(loose=True)
 _Q_OPEN = r"[‘'“\"]"
 _Q_CLOSE = r"[’'”\"]"
 _MONTHS = MONTHS
@@ -95,20 +92,12 @@ _AREA_HINTS = [
 ]
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[A-Z‘“\"'])|\n")
-_YEAR_RE = re.compile(r"(?<![\d£$])(?<!\d[,.])(?:199\d|20[0-3]\d)(?!\d|[,.]\d)")
+_YEAR_RE = ERA_YEAR
 _DATES_LABEL_RE = re.compile(r"(?:inspection|visit)\s+dates?\s*:?\s*(?P<v>[^\n]{3,120})", re.IGNORECASE)
 _DATE_TOKEN_RE = re.compile(
     r"(?P<nd>\d{1,2})/(?P<nm>\d{1,2})/(?P<ny>\d{4})"
     r"|(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s*(?P<m>[A-Za-z]{3,9})\.?)?(?:\s*(?P<y>(?:19|20)\d{2}))?"
 )
-
-
-def normalise_grade(text: str) -> str:
-    """Canonical grade: outstanding | good | requires improvement | inadequate | adequate."""
-    t = re.sub(r"\s+", " ", text.lower()).strip()
-    if "improvement" in t:
-        return "requires improvement"
-    return t
 
 
 def extract_metadata(doc: Document, clean: CleanText) -> DocMeta:

@@ -195,6 +195,7 @@ class Ingestor:
             report.new_chunks = sum(1 for _, cs in prepared for c in cs if c.role == "body")
             snap = apply_changes(base, prepared, set(), self.embedder, progress)
             report.index_kind = self._write(snap)
+            self.store.record_sources(paths, replace=rebuild)
             report.documents_total, report.chunks_total = len(snap.documents), len(snap.chunks)
         return report
 

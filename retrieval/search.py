@@ -37,6 +37,32 @@ def _rank(scores: np.ndarray, rows: np.ndarray, n: int) -> list[int]:
     return [int(rows[i]) for i in top]
 
 
+def rrf_fuse(rankings: list[list[int]], rrf_k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion: each ranking adds 1 / (rrf_k + rank) to the rows it lists (rank from 1)."""
+    fused: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            fused[row] += 1.0 / (rrf_k + rank + 1)
+    return dict(fused)
+
+
+def diversify(order: list[int], doc_of: list[str], k: int, max_per_doc: int) -> list[int]:
+    """Take rows in order, at most max_per_doc per document, relaxing only if too few rows remain."""
+    picked: list[int] = []
+    spill: list[int] = []
+    per_doc: dict[str, int] = defaultdict(int)
+    for row in order:
+        doc = doc_of[row]
+        if per_doc[doc] < max_per_doc:
+            picked.append(row)
+            per_doc[doc] += 1
+        else:
+            spill.append(row)
+        if len(picked) == k:
+            return picked
+    return picked + spill[: k - len(picked)]
+
+
 class HybridRetriever:
     """Searches one loaded snapshot; cheap to build once the snapshot is loaded."""
 
@@ -57,6 +83,7 @@ class HybridRetriever:
             for name in c.councils:
                 by_council[name].append(i)
         self._council_rows = {k: np.asarray(v, dtype=np.int64) for k, v in by_council.items()}
+        self._doc_of = [c.doc_id for c in snapshot.chunks]
         self._doc_rows: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(snapshot.chunks):
             self._doc_rows[c.doc_id].append(i)
@@ -126,11 +153,7 @@ class HybridRetriever:
             cand = cand[bm[cand] > 0]
             sparse = _rank(bm, cand, s.candidates)
 
-        fused: dict[int, float] = defaultdict(float)
-        for rank, row in enumerate(dense):
-            fused[row] += 1.0 / (s.rrf_k + rank + 1)
-        for rank, row in enumerate(sparse):
-            fused[row] += 1.0 / (s.rrf_k + rank + 1)
+        fused = rrf_fuse([dense, sparse], s.rrf_k)
         years = query_years(query)
         if years:  # a year the query names lifts passages of documents from that year, as a first rank in one list would
             for row in fused:
@@ -155,18 +178,7 @@ class HybridRetriever:
         return got
 
     def _diversify(self, order: list[int], k: int) -> list[int]:
-        """Take rows in order, at most max_per_article per article, relaxing only if too few remain."""
-        picked, per_doc, spill = [], defaultdict(int), []
-        for row in order:
-            doc = self.snap.chunks[row].doc_id
-            if per_doc[doc] < self.settings.max_per_article:
-                picked.append(row)
-                per_doc[doc] += 1
-            else:
-                spill.append(row)
-            if len(picked) == k:
-                return picked
-        return picked + spill[: k - len(picked)]
+        return diversify(order, self._doc_of, k, self.settings.max_per_article)
 
     def _hit(self, row: int, score: float, dr: int | None, br: int | None) -> Hit:
         chunk: Chunk = self.snap.chunks[row]

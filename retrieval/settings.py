@@ -1,15 +1,26 @@
 """Typed settings for ingestion, indexing and search."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+
+DEFAULT_INDEX_DIR = Path(".brief/index")  # the one place the default is written; BRIEF_INDEX overrides it
+
+
+def index_dir_from_env(explicit: str | Path | None = None) -> Path:
+    """The index directory: an explicit one, else $BRIEF_INDEX, else the default (the one reader of BRIEF_INDEX)."""
+    if explicit is not None:
+        return Path(explicit)
+    return Path(os.environ.get("BRIEF_INDEX") or DEFAULT_INDEX_DIR)
 
 
 @dataclass
 class RetrievalSettings:
     """Everything retrieval needs to know; defaults work out of the box."""
 
-    index_dir: Path = Path(".brief/index")
+    index_dir: Path = DEFAULT_INDEX_DIR
     chunk_tokens: int = 200  # the embedder reads at most 256 word pieces; leave room for the title
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 20_000_000

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import time
@@ -21,6 +22,7 @@ from retrieval.records import Chunk, DocMeta, Judgement
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 SNAPSHOTS = "snapshots"
+SOURCES = "sources.json"  # the paths ever ingested, kept beside the snapshots so advice can name them
 
 
 class IndexError_(RuntimeError):
@@ -151,13 +153,40 @@ class IndexStore:
     def exists(self) -> bool:
         return (self.root / CURRENT).is_file()
 
+    def current_name(self) -> str | None:
+        """The id of the snapshot ``CURRENT`` points at (None before the first write): the one reader of the pointer."""
+        try:
+            return (self.root / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def sources(self) -> list[str]:
+        """The files and folders ingested into this index (empty when unknown or unreadable)."""
+        try:
+            got = json.loads((self.root / SOURCES).read_text())
+        except (OSError, ValueError):
+            return []
+        return [str(x) for x in got] if isinstance(got, list) else []
+
+    def record_sources(self, paths: list[str | Path], replace: bool = False) -> None:
+        """Remember ingested paths (atomically: a temp file, then a rename)."""
+        new = [str(Path(p).resolve()) for p in paths]
+        merged = list(dict.fromkeys(new if replace else self.sources() + new))
+        tmp = self.root / f".{SOURCES}.{uuid.uuid4().hex[:8]}"
+        tmp.write_text(json.dumps(merged, indent=1))
+        os.replace(tmp, self.root / SOURCES)
+
+    def reindex_advice(self) -> str:
+        """The command that rebuilds this index from what was ingested into it."""
+        paths = " ".join(shlex.quote(p) for p in self.sources()) or "PATH..."
+        return f"Re-index with: brief ingest --rebuild --index {shlex.quote(str(self.root))} {paths}"
+
     def current_dir(self) -> Path:
-        name = (self.root / CURRENT).read_text().strip()
-        return self.root / SNAPSHOTS / name
+        return self.root / SNAPSHOTS / (self.current_name() or "")
 
     def load(self, embed_model: str, dim: int) -> tuple[Snapshot, object, object]:
         """Load the current snapshot, its FAISS index and its BM25 index; raise IndexCorrupt with advice."""
-        advice = f"Re-index with: brief ingest --rebuild --index {self.root} data/articles"
+        advice = self.reindex_advice()
         if not self.exists():
             raise IndexCorrupt(f"No index at {self.root}. Build one with: brief ingest --index {self.root} data/articles")
         snap_dir = self.current_dir()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,48 @@ from summarizer.llm.shared import shared_llm
 from summarizer.llm.local import LocalLLM
 from summarizer.answer.records import Answer
 from summarizer.settings import Settings
+
+SummaryProgress = Callable[[int, int], None]  # (model calls made, calls expected), before each call
+SUMMARY_FILES = ("summaries.jsonl", "summaries.sqlite", "summaries.sqlite-wal")
+
+
+def expected_model_calls(doc) -> int:
+    """About how many model calls a summary of doc takes: one per part of the article (one for a report's headline
+    findings) and one for the overview; regenerating a rejected item adds more."""
+    try:
+        from summarizer.summaries.evidence import doc_text
+        from summarizer.summaries.summarizer import SummaryOptions, council_parts, split_part
+
+        if doc.meta.doc_type == "report":
+            return 2
+        dt = doc_text(doc.text, doc.comment_start)
+        chars = SummaryOptions().part_chars
+        return max(1, sum(len(split_part(p, dt, chars)) for p in council_parts(doc, dt))) + 1
+    except Exception:  # noqa: BLE001 - only an estimate for a progress bar
+        return 2
+
+
+class _CallReporter:
+    """A summarizer backend that reports each model call to a SummaryProgress before making it."""
+
+    def __init__(self, inner, on_call: SummaryProgress, expected: int) -> None:
+        self.inner, self.on_call, self.expected, self.calls = inner, on_call, expected, 0
+        self.name, self.model_id = inner.name, inner.model_id
+        self.parallel = getattr(inner, "parallel", False)
+
+    def _report(self) -> None:
+        self.calls += 1
+        self.expected = max(self.expected, self.calls)
+        self.on_call(self.calls, self.expected)
+
+    def generate_json(self, system, user, schema, max_tokens=600):
+        self._report()
+        return self.inner.generate_json(system, user, schema, max_tokens=max_tokens)
+
+    def stream_text(self, system, user, max_tokens=200):
+        self._report()
+        return self.inner.stream_text(system, user, max_tokens=max_tokens)
+
 
 class BriefService:
     """Owns the index, the embedder and the model for one index directory; reloads after writes."""
@@ -62,7 +104,7 @@ class BriefService:
     def retriever(self) -> HybridRetriever:
         """The loaded index, reloaded when another process has written a newer snapshot."""
         with self._lock:
-            current = (self.index_dir / "CURRENT").read_text().strip() if self.store.exists() else None
+            current = self.store.current_name()
             if self._retriever is None or current != self._loaded_from:
                 snap, index, bm25 = self.store.load(self.embedder.model_id, self.embedder.dim)
                 self._retriever = HybridRetriever(snap, index, bm25, self.embedder, self.settings.retrieval)
@@ -114,8 +156,11 @@ class BriefService:
         return make_backend(self.settings)
 
     def summarize(self, ids: list[str] | None = None, workers: int | None = None, progress=None, force: bool = False,
-                  backend=None):
-        """Structured summaries of the given documents (all when ids is None) into the results store."""
+                  backend=None, on_model_call: SummaryProgress | None = None):
+        """Structured summaries of the given documents (all when ids is None) into the results store.
+
+        ``on_model_call(calls, expected)`` is told (0, expected) before the backend loads, then before each model call.
+        """
         from summarizer.summaries.batch import run_batch
         from summarizer.summaries.summarizer import Summarizer
 
@@ -127,9 +172,25 @@ class BriefService:
             if missing:
                 raise KeyError(f"not in the index: {', '.join(missing)}")
             docs = [docs_by_id[i] for i in ids]
+        if on_model_call is not None:
+            expected = sum(expected_model_calls(d) for d in docs)
+            on_model_call(0, expected)
+            backend = _CallReporter(backend or self.backend(), on_model_call, expected)
         summarizer = Summarizer(backend or self.backend())
         return run_batch(docs, summarizer, self.result_store(), workers=workers or self.settings.backend.workers,
                          progress=progress, force=force)
+
+    def changed_stamp(self) -> tuple:
+        """A value that changes whenever the index snapshot or the stored summaries change (another process may
+        write either), so a front end knows when to re-read them."""
+        files = []
+        for name in SUMMARY_FILES:
+            try:
+                st = (self.summaries_dir / name).stat()
+                files.append((st.st_size, st.st_mtime_ns))
+            except OSError:
+                files.append(None)
+        return self.store.current_name(), tuple(files)
 
     def stored_summaries(self):
         """The newest stored summary of each indexed document whose text has not changed since."""
@@ -157,3 +218,26 @@ class BriefService:
         from summarizer.briefing.briefing import digest
 
         return digest(self.documents(), self.stored_summaries())
+
+    def export(self, what: str, fmt: str, name: str | None = None) -> str:
+        """A council briefing ('council', name), the digest ('digest') or one document's stored summary
+        ('summary', doc id) as Markdown ('md') or a standalone HTML page ('html'), citations quoting the sources."""
+        from summarizer.briefing import export as ex
+
+        if what == "council":
+            report = ex.briefing_report(self.council_briefing(name or ""))
+        elif what == "digest":
+            report = ex.digest_report(self.digest())
+        elif what == "summary":
+            rec = self.result_store().latest(name or "") if self.summaries_dir.exists() else None
+            if rec is None:
+                raise KeyError(f"no stored summary for {name!r}; run: brief summarize {name}")
+            report = ex.summary_report(rec)
+        else:
+            raise ValueError(f"unknown export {what!r}: use council, digest or summary")
+
+        def lookup(doc_id: str) -> ex.SourceDoc | None:
+            d = self.document(doc_id)
+            return ex.SourceDoc(d.title, d.text) if d else None
+
+        return ex.render(report, lookup, fmt)

@@ -5,11 +5,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import RetrievalSettings, index_dir_from_env
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where brief caches models, wheels and checker verdicts: $BRIEF_CACHE, else ~/.cache/brief."""
     return Path(os.environ.get("BRIEF_CACHE", Path.home() / ".cache" / "brief"))
+
+
+_cache_dir = cache_dir  # the old private name, until its last importer moves to cache_dir
 
 
 @dataclass
@@ -36,6 +40,8 @@ class AnswerSettings:
     answerable_threshold: float = 0.6  # P(yes) the passages answer the question, below which we refuse (dev set)
     min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
     judge_threshold: float = 0.35  # P(yes) the cited passages support a sentence, below which it is dropped (0: off)
+    max_question_chars: int = 1000  # longer questions are refused with a clear message (QuestionTooLong)
+    prompt_margin_tokens: int = 160  # context kept free beyond the answer's tokens (the judge's statement, its ask)
 
 
 @dataclass
@@ -65,10 +71,7 @@ class Settings:
     def from_env(cls, index_dir: str | Path | None = None) -> "Settings":
         """Defaults, overridden by BRIEF_* environment variables and an explicit index directory."""
         s = cls()
-        if os.environ.get("BRIEF_INDEX"):
-            s.retrieval.index_dir = Path(os.environ["BRIEF_INDEX"])
-        if index_dir is not None:
-            s.retrieval.index_dir = Path(index_dir)
+        s.retrieval.index_dir = index_dir_from_env(index_dir)
         if os.environ.get("BRIEF_MODEL_PATH"):
             s.model.model_path = Path(os.environ["BRIEF_MODEL_PATH"])
         if os.environ.get("BRIEF_THREADS"):

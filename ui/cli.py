@@ -12,7 +12,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DEFAULT_INDEX = ".brief/index"
+from retrieval.settings import DEFAULT_INDEX_DIR  # noqa: E402 - light: no model or index is loaded
+
 
 
 class UserError(Exception):
@@ -27,22 +28,9 @@ def _service(args):
 
 
 def _progress():
-    from tqdm import tqdm
+    from summarizer.progress import ingest_progress
 
-    bars: dict[str, tqdm] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embed" else "doc",
-                                     file=sys.stderr, leave=False)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
+    return ingest_progress()
 
 
 def _print_json(obj) -> None:
@@ -146,13 +134,18 @@ def cmd_ask(args) -> int:
     svc = _service(args)
     answer = None
     streaming = not args.json and sys.stdout.isatty()
-    for ev in svc.ask_stream(q, _filters(args)):
-        if isinstance(ev, SentenceChecked) and ev.sentence.supported and not args.json:
-            s = ev.sentence
-            print(s.text + "".join(f" [{c}]" for c in s.citations), end=" ", flush=True)
-            streaming = True
-        elif isinstance(ev, AnswerReady):
-            answer = ev.answer
+    from summarizer.answer.question import QuestionError
+
+    try:
+        for ev in svc.ask_stream(q, _filters(args)):
+            if isinstance(ev, SentenceChecked) and ev.sentence.supported and not args.json:
+                s = ev.sentence
+                print(s.text + "".join(f" [{c}]" for c in s.citations), end=" ", flush=True)
+                streaming = True
+            elif isinstance(ev, AnswerReady):
+                answer = ev.answer
+    except QuestionError as e:  # too long, or nothing to ask: a message and exit 2
+        raise UserError(str(e)) from None
     if args.json:
         _print_json(answer.to_dict())
         return 0
@@ -175,30 +168,36 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    from eval.runs import RunStore
+
+    store = RunStore(args.runs_dir)
     if args.compare:
-        from eval.qa.run import compare_runs, format_comparison, load_run
+        from eval.qa.formatting import format_comparison
 
         try:
-            a, b = load_run(args.compare[0]), load_run(args.compare[1])
+            a, b = store.load(args.compare[0]), store.load(args.compare[1])
         except FileNotFoundError as e:
             raise UserError(str(e)) from None
-        c = compare_runs(a, b)
+        c = store.compare(a, b)
         _print_json(c) if args.json else print(format_comparison(c))
         return 0
     if args.checker:
         return _eval_checker(args)
     if args.summaries:
         return _eval_summaries(args)
-    from eval.qa.run import QAFileError, format_summary, new_run_dir, resolve_run, run_qa_eval
+    from eval.qa.formatting import format_summary
+    from eval.qa.loading import QAFileError
+    from eval.qa.run import run_qa_eval
+    from eval.runs import read_settings
 
     run_dir, resume = None, False
     if args.resume:
         try:
-            run_dir, resume = resolve_run(args.resume), True
+            run_dir, resume = store.resolve(args.resume), True
         except FileNotFoundError as e:
             raise UserError(str(e)) from None
         if not args.qa:
-            args.qa = json.loads((run_dir / "settings.json").read_text()).get("qa_file")
+            args.qa = read_settings(run_dir).get("qa_file")
     if not args.qa:
         raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl, brief eval --summaries, "
                         "or brief eval --checker")
@@ -206,7 +205,7 @@ def cmd_eval(args) -> int:
     if not path.is_file():
         raise UserError(f"No QA file at {path}")
     if run_dir is None:
-        run_dir = new_run_dir(Path(args.runs_dir) if args.runs_dir else None)
+        run_dir = store.new_run_dir()
     try:
         result = run_qa_eval(_service(args), path, limit=args.limit, out=args.out, progress=not args.json,
                              use_checker=not args.no_checker, baselines=not args.no_baselines, run_dir=run_dir,
@@ -228,9 +227,8 @@ def cmd_eval(args) -> int:
 
 def _eval_summaries(args) -> int:
     """`brief eval --summaries`: stored summaries against the gold file, their faithfulness, and report grades."""
-    import time as _time
-
-    from eval.qa.run import RUNS_DIR, _write_json, default_checker
+    from eval.qa.faithfulness import default_checker
+    from eval.runs import RunStore, write_json
     from eval.summaries_eval import format_summaries_eval, run_summaries_eval
 
     svc = _service(args)
@@ -239,12 +237,11 @@ def _eval_summaries(args) -> int:
                         "(brief summarize --all) first.")
     checker = None if args.no_checker else default_checker(svc)
     r = run_summaries_eval(svc, checker=checker, limit=args.limit)
-    root = Path(args.runs_dir) if args.runs_dir else RUNS_DIR
-    out_dir = root / f"summaries-{_time.strftime('%Y%m%d-%H%M%S')}"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(out_dir / "result.json", r)
+    store = RunStore(args.runs_dir)
+    out_dir = store.new_run_dir("summaries")
+    store.save(out_dir, r)
     if args.out:
-        _write_json(Path(args.out), r)
+        write_json(Path(args.out), r)
     return _print_stored(args, r, format_summaries_eval, out_dir)
 
 
@@ -260,18 +257,14 @@ def _print_stored(args, result: dict, fmt, out_dir: Path) -> int:
 
 def _eval_checker(args) -> int:
     """`brief eval --checker`: the faithfulness checker against SummEdits news human labels."""
-    import time as _time
-
     from eval.checker.judge import FaithfulnessChecker
     from eval.checker.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
+    from eval.runs import RunStore
     from summarizer.llm.local import LocalLLM
     from summarizer.settings import Settings
 
-    from eval.qa.run import RUNS_DIR
-
-    root = Path(args.runs_dir) if args.runs_dir else RUNS_DIR
-    out_dir = root / (f"checker-{_time.strftime('%Y%m%d-%H%M%S')}" if not args.limit
-                      else f"checkersmoke-{_time.strftime('%Y%m%d-%H%M%S')}")
+    # named now, written by the benchmark when it finishes (a missing benchmark leaves no empty run behind)
+    out_dir = RunStore(args.runs_dir).new_run_dir("checker-smoke" if args.limit else "checker", create=False)
     checker = FaithfulnessChecker(LocalLLM(Settings.from_env(args.index).model))
     try:
         r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
@@ -283,7 +276,7 @@ def _eval_checker(args) -> int:
 def cmd_serve(args) -> int:
     svc = _service(args)
     if not svc.store.exists():
-        hint = "" if args.index == DEFAULT_INDEX else f" --index {args.index}"
+        hint = "" if svc.index_dir == DEFAULT_INDEX_DIR else f" --index {svc.index_dir}"
         raise UserError(f"No index at {svc.index_dir} yet. Build it first: brief ingest{hint} data/articles")
     from ui.web import UnsafeBindError, serve
 
@@ -352,7 +345,10 @@ def cmd_council(args) -> int:
         raise UserError("Name a council, e.g. brief council Torbay")
     from summarizer.briefing.briefing import format_briefing
 
-    b = _service(args).council_briefing(name)
+    svc = _service(args)
+    if args.export:
+        return _export(svc, args.export, "council", name)
+    b = svc.council_briefing(name)
     if args.json:
         _print_json(b.as_dict())
     else:
@@ -363,9 +359,65 @@ def cmd_council(args) -> int:
 def cmd_digest(args) -> int:
     from summarizer.briefing.briefing import format_digest
 
-    d = _service(args).digest()
+    svc = _service(args)
+    if args.export:
+        return _export(svc, args.export, "digest")
+    d = svc.digest()
     _print_json(d) if args.json else print(format_digest(d))
     return 0
+
+
+def _export(svc, out: str, what: str, name: str | None = None) -> int:
+    """Write an export to out (Markdown, or HTML for a .html/.htm name): a temp file, then a rename."""
+    path = Path(out)
+    fmt = "html" if path.suffix.lower() in (".html", ".htm") else "md"
+    try:
+        text = svc.export(what, fmt, name)
+    except KeyError as e:
+        raise UserError(str(e).strip("'\"")) from None
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    print(f"Wrote {path} ({fmt}, {len(text):,} characters)")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    svc = _service(args)
+    if args.export:
+        return _export(svc, args.export, "summary", args.id)
+    rec = svc.result_store().latest(args.id) if svc.summaries_dir.exists() else None
+    if rec is None:
+        raise UserError(f"No stored summary for {args.id!r}. Make one: brief summarize {args.id}")
+    from summarizer.summaries.results import to_markdown
+
+    _print_json(rec.model_dump()) if args.json else print(to_markdown(rec))
+    return 0
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return n
+
+
+def date_arg(value: str) -> str:
+    """An argparse type: YYYY, YYYY-MM or YYYY-MM-DD (a real date)."""
+    import datetime as dt
+
+    parts = value.strip().split("-")
+    try:
+        if not (1 <= len(parts) <= 3 and len(parts[0]) == 4):
+            raise ValueError
+        dt.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}") from None
+    return value.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name, func, help_):
         sp = sub.add_parser(name, help=help_, description=help_)
-        sp.add_argument("--index", default=os.environ.get("BRIEF_INDEX", DEFAULT_INDEX), metavar="DIR",
-                        help=f"index directory (default {DEFAULT_INDEX})")
+        sp.add_argument("--index", default=None, metavar="DIR",
+                        help=f"index directory (default $BRIEF_INDEX, else {DEFAULT_INDEX_DIR})")
         sp.add_argument("--json", action="store_true", help="machine-readable output")
         sp.set_defaults(func=func)
         return sp
@@ -391,10 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp = add(name, func, help_)
         sp.add_argument("query" if name == "search" else "question", nargs="*")
         sp.add_argument("--council", action="append", help="only passages about this council (repeatable)")
-        sp.add_argument("--from", dest="date_from", help="only articles dated on/after (YYYY or YYYY-MM-DD)")
-        sp.add_argument("--to", dest="date_to", help="only articles dated on/before (YYYY or YYYY-MM-DD)")
+        sp.add_argument("--from", dest="date_from", type=date_arg, help="only articles dated on/after (YYYY or YYYY-MM-DD)")
+        sp.add_argument("--to", dest="date_to", type=date_arg, help="only articles dated on/before (YYYY or YYYY-MM-DD)")
         if name == "search":
-            sp.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+            sp.add_argument("-k", type=positive_int, default=5, help="number of passages (default 5)")
         else:
             sp.add_argument("-v", "--verbose", action="store_true", help="show timings and dropped sentences")
     sp = add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs.")
@@ -407,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --qa: also answer each question with the council filter off (a second answer each)")
     sp.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="what improved and regressed from run A to run B")
     sp.add_argument("--resume", metavar="RUN", help="continue an interrupted --qa run (a run directory, or 'latest')")
-    sp.add_argument("--limit", type=int, help="only the first N questions (with --checker: N pairs per split)")
+    sp.add_argument("--limit", type=positive_int, help="only the first N questions (with --checker: N pairs per split)")
     sp.add_argument("--out", help="also write the result JSON to this file")
     sp.add_argument("--no-checker", action="store_true", help="skip the claim-level faithfulness checks (faster)")
     sp.add_argument("--no-baselines", action="store_true", help="skip the dense/BM25/extractive baselines")
@@ -417,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
              "resumable: rerunning skips what is done.")
     sp.add_argument("ids", nargs="*", help="document ids (see brief list)")
     sp.add_argument("--all", action="store_true", help="every indexed document")
-    sp.add_argument("--workers", type=int, default=None, help="requests at once (openai backend; default 1)")
+    sp.add_argument("--workers", type=positive_int, default=None, help="requests at once (openai backend; default 1)")
     sp.add_argument("--backend", choices=["llama", "transformers", "openai"],
                     help="model backend (default llama, or BRIEF_BACKEND)")
     sp.add_argument("--force", action="store_true", help="redo documents already summarized")
@@ -425,25 +477,59 @@ def build_parser() -> argparse.ArgumentParser:
         sp = add(name, cmd_council, "Everything the corpus says about one council: timeline of inspections and "
                  "judgements, recurring weaknesses, what changed between visits, with citations.")
         sp.add_argument("name", nargs="+", help="council name, e.g. Torbay")
-    add("digest", cmd_digest, "The corpus at a glance: councils x latest judgement x date x source, and recurring themes.")
+        sp.add_argument("--export", metavar="FILE", help="write the briefing to FILE (.md, or .html for a standalone page)")
+    sp = add("digest", cmd_digest, "The corpus at a glance: councils x latest judgement x date x source, and recurring themes.")
+    sp.add_argument("--export", metavar="FILE", help="write the digest to FILE (.md, or .html for a standalone page)")
+    sp = add("summary", cmd_summary, "Show one document's stored structured summary, or export it.")
+    sp.add_argument("id", help="document id (see brief list)")
+    sp.add_argument("--export", metavar="FILE", help="write the summary to FILE (.md, or .html for a standalone page)")
     sp = add("serve", cmd_serve, "Serve the web interface (Ask, Articles, Councils, Add articles, Evaluate).")
     sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other address "
                     "needs BRIEF_USERNAME and BRIEF_PASSWORD)")
-    sp.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    sp.add_argument("--port", type=positive_int, default=7860, help="port (default 7860)")
     return p
+
+
+def storage_problem(e: Exception, index: Path) -> str | None:
+    """A plain message for a write the disk refused (read-only, full, no permission), else None."""
+    import errno
+    import sqlite3
+
+    text = str(e).lower()
+    if isinstance(e, OSError) and e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "it is read-only or not writable by you"
+    elif (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
+        why = "the disk is full"
+    elif isinstance(e, sqlite3.OperationalError) and ("readonly" in text or "read-only" in text):
+        why = "it is read-only"
+    else:
+        return None
+    return (f"cannot write to {index} ({why}: {e}). Free some space or choose a writable directory with --index; "
+            "the index on disk was not changed.")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import sqlite3
+
+    from retrieval.settings import index_dir_from_env
     from retrieval.store import IndexCorrupt
 
     try:
-        return args.func(args)
-    except UserError as e:
+        status = args.func(args)
+        sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
+        return status
+    except (UserError, IndexCorrupt) as e:
         print(f"brief: {e}", file=sys.stderr)
         return 2
-    except IndexCorrupt as e:
-        print(f"brief: {e}", file=sys.stderr)
+    except BrokenPipeError:  # e.g. `brief search ... | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (OSError, sqlite3.OperationalError) as e:
+        message = storage_problem(e, index_dir_from_env(args.index))
+        if message is None:
+            raise
+        print(f"brief: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("brief: interrupted; the index on disk is unchanged unless a write had completed.", file=sys.stderr)

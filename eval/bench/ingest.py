@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from summarizer.progress import ingest_progress
 from summarizer.service import BriefService
 from summarizer.settings import Settings
 
@@ -40,10 +41,8 @@ def main() -> None:
         src = tmpsrc
     root = Path(args.index) if args.index else Path(tempfile.mkdtemp()) / "idx"
     svc = BriefService(Settings.from_env(root))
-    from ui.cli import _progress
-
     t0 = time.perf_counter()
-    report = svc.ingest([src], rebuild=True, progress=_progress())
+    report = svc.ingest([src], rebuild=True, progress=ingest_progress())
     total = time.perf_counter() - t0
     result = {
         "documents": report.documents_total,

@@ -18,75 +18,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from retrieval.sentences import split_sentences
-from summarizer.answer.answerer import prompts
+from summarizer.answer import prompts
 from summarizer.settings import _cache_dir
-from summarizer.support import content_terms, name_in, names, negation_flip, number_in, numbers
+from summarizer.support import (ANTONYMS, SourceFacts, SupportCheck, antonym_index, check_claim,  # noqa: F401
+                                 closest_sentence, content_terms, dates, name_in, names, number_in, numbers)
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-_MONTH_ABBR = {m[:3]: m for m in MONTHS} | {"sept": "september"}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
-
-# Words that flip a claim when one stands where the source has the other. Ofsted's four grades are one group:
-# each excludes the others.
-ANTONYMS: list[tuple[str, ...]] = [
-    ("outstanding", "good", "inadequate"), ("increase", "decrease"), ("increased", "decreased", "reduced"),
-    ("rise", "fall"), ("rose", "fell"), ("higher", "lower"), ("more", "fewer", "less"), ("most", "least"),
-    ("before", "after"), ("earlier", "later"), ("first", "last"), ("positive", "negative"), ("win", "lose"),
-    ("won", "lost"), ("success", "failure"), ("successful", "unsuccessful"), ("improved", "deteriorated", "declined", "worsened"),
-    ("improve", "deteriorate", "decline", "worsen"), ("strong", "weak"), ("strengths", "weaknesses"),
-    ("safe", "unsafe"), ("effective", "ineffective"), ("adequate", "inadequate"), ("able", "unable"),
-    ("accept", "reject"), ("accepted", "rejected"), ("approve", "oppose"), ("approved", "rejected", "opposed"),
-    ("allow", "ban", "forbid"), ("allowed", "banned", "forbidden"), ("support", "oppose"), ("supported", "opposed"),
-    ("open", "closed"), ("opened", "closed"), ("start", "end"), ("started", "ended", "finished"),
-    ("begin", "end"), ("began", "ended"), ("buy", "sell"), ("bought", "sold"), ("large", "small"),
-    ("larger", "smaller"), ("largest", "smallest"), ("big", "small"), ("long", "short"), ("high", "low"),
-    ("old", "new", "young"), ("older", "newer", "younger"), ("oldest", "newest", "youngest"), ("early", "late"),
-    ("north", "south"), ("east", "west"), ("northern", "southern"), ("eastern", "western"), ("up", "down"),
-    ("above", "below"), ("inside", "outside"), ("public", "private"), ("male", "female"), ("men", "women"),
-    ("man", "woman"), ("boy", "girl"), ("husband", "wife"), ("father", "mother"), ("son", "daughter"),
-    ("brother", "sister"), ("guilty", "innocent"), ("legal", "illegal"), ("true", "false"), ("cheap", "expensive"),
-    ("rich", "poor"), ("happy", "sad"), ("hot", "cold"), ("dead", "alive"), ("killed", "injured", "survived"),
-    ("arrested", "released"), ("maximum", "minimum"), ("majority", "minority"), ("always", "never"),
-    ("all", "none"), ("everyone", "nobody"), ("agree", "disagree"), ("agreed", "disagreed", "refused"),
-    ("like", "dislike"), ("love", "hate"), ("gain", "loss"), ("profit", "loss"), ("winner", "loser"),
-    ("import", "export"), ("imports", "exports"), ("domestic", "foreign"), ("internal", "external"),
-    ("victory", "defeat"), ("attack", "defence", "defense"), ("permanent", "temporary"), ("full", "empty"),
-    ("light", "heavy"), ("fast", "slow"), ("quickly", "slowly"), ("easy", "difficult", "hard"),
-]
-
-
-def _stem(words: Iterable[str]) -> list[str]:
-    from summarizer.support import _stemmer
-
-    return _stemmer().stemWords(list(words))
-
-
-_ANTONYM_INDEX: dict[str, set[str]] | None = None
-
-
-def antonym_index() -> dict[str, set[str]]:
-    """Stemmed word -> stems of its antonyms."""
-    global _ANTONYM_INDEX
-    if _ANTONYM_INDEX is None:
-        idx: dict[str, set[str]] = {}
-        for group in ANTONYMS:
-            stems = _stem(group)
-            for s in stems:
-                idx.setdefault(s, set()).update(t for t in stems if t != s)
-        _ANTONYM_INDEX = idx
-    return _ANTONYM_INDEX
+# The exact part of the checker is summarizer.support's one check; its result type under the checker's name.
+ExactCheck = SupportCheck
 
 
 class YesNoModel(Protocol):
@@ -99,112 +46,15 @@ class YesNoModel(Protocol):
 
 # --- exact checks -----------------------------------------------------------------------------------------------
 
-def _norm_month(w: str) -> str | None:
-    w = w.lower().rstrip(".")
-    if w in MONTHS:
-        return w
-    return _MONTH_ABBR.get(w)
-
-
-def dates(text: str) -> set[str]:
-    """Month names (normalised) and four-digit years in text."""
-    out = set()
-    for w in re.findall(r"[A-Za-z]+\.?|\d{4}", text):
-        if w.isdigit():
-            if _YEAR.match(w):
-                out.add(w)
-        elif w[:1].isupper() and (m := _norm_month(w)):
-            out.add(m)
-    return out
-
-
 def _sentences(text: str) -> list[str]:
-    return [text[s:e] for s, e in split_sentences(text)]
-
-
-def closest_sentence(claim: str, source_sents: list[str], sent_terms: list[set[str]] | None = None) -> tuple[int, float]:
-    """Index of the source sentence sharing most of the claim's content terms, and that share."""
-    ct = content_terms(claim)
-    if not ct or not source_sents:
-        return -1, 0.0
-    sent_terms = sent_terms if sent_terms is not None else [content_terms(s) for s in source_sents]
-    best, share = -1, 0.0
-    for i, st in enumerate(sent_terms):
-        sh = len(ct & st) / len(ct)
-        if sh > share:
-            best, share = i, sh
-    return best, share
-
-
-@dataclass
-class ExactCheck:
-    """What code alone can say about a claim against a source."""
-
-    coverage: float  # share of the claim's content terms present in the source
-    missing_numbers: list[str] = field(default_factory=list)
-    missing_dates: list[str] = field(default_factory=list)
-    missing_names: list[str] = field(default_factory=list)
-    negation_flip: bool = False
-    antonym_flip: list[str] = field(default_factory=list)  # "claim-word/source-word"
-    closest: str = ""  # the source sentence closest to the claim
-
-    @property
-    def flags(self) -> list[str]:
-        out = []
-        if self.missing_numbers:
-            out.append("number")
-        if self.missing_dates:
-            out.append("date")
-        if self.missing_names:
-            out.append("name")
-        if self.negation_flip:
-            out.append("negation")
-        if self.antonym_flip:
-            out.append("antonym")
-        return out
-
-
-class SourceFacts:
-    """A source's sentences, terms, numbers and names, computed once and reused for every claim about it."""
-
-    def __init__(self, source: str) -> None:
-        self.text = source
-        self.terms = content_terms(source)
-        self.numbers = numbers(source)
-        self.dates = dates(source)
-        self.sentences = _sentences(source)
-        self.sent_terms = [content_terms(s) for s in self.sentences]
+    return SourceFacts(text).sentences
 
 
 def exact_check(claim: str, source: str | SourceFacts) -> ExactCheck:
     """Numbers, dates, names absent from the source; negation and antonym flips against the closest sentence."""
-    sf = source if isinstance(source, SourceFacts) else SourceFacts(source)
-    terms = content_terms(claim)
-    missing_terms = terms - sf.terms
-    coverage = 1.0 if not terms else 1 - len(missing_terms) / len(terms)
-    claim_dates = dates(claim)
-    years = {d for d in claim_dates if d.isdigit()}
-    missing_dates = sorted(d for d in claim_dates if d not in sf.dates and not (d.isdigit() and number_in(d, sf.text, sf.numbers)))
-    missing_numbers = sorted(n for n in numbers(claim) if n not in years and not number_in(n, sf.text, sf.numbers))
-    skip = set(MONTHS) | _WEEKDAYS
-    claim_names = {re.sub(r"['’]s$", "", n) for n in names(claim)}
-    missing_names = sorted(n for n in claim_names
-                           if n.lower() not in skip and not name_in(n, sf.text)
-                           and not all(w.lower() in skip for w in n.split()))
-    i, share = closest_sentence(claim, sf.sentences, sf.sent_terms)
-    closest = sf.sentences[i] if i >= 0 else ""
-    neg = False
-    if i >= 0 and share >= 0.5:
-        neg = negation_flip(claim, closest)
-    flips = []
-    if i >= 0:
-        idx = antonym_index()
-        near = sf.sent_terms[i]
-        for t in missing_terms:
-            for a in idx.get(t, ()):
-                if a in near:
-                    flips.append(f"{t}/{a}")
-    return ExactCheck(round(coverage, 4), missing_numbers, missing_dates, missing_names, neg, sorted(flips), closest)
+    chk = check_claim(claim, source, check_grades=False, check_dates=True, check_contradictions=True)
+    chk.coverage = round(chk.coverage, 4)
+    return chk
 
 
 # --- the combination ----------------------------------------------------------------------------------------------

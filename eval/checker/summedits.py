@@ -278,16 +278,17 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
         "errors": worst[:40], "limit": limit,
     }
     if out_dir:
+        from eval.runs import RunStore, write_jsonl
+
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "checker_result.json").write_text(json.dumps(result, indent=2, default=str))
-        with (out_dir / "checker_verdicts.jsonl").open("w") as f:
-            for i, (x, vs) in enumerate(zip(items, item_verdicts)):
-                f.write(json.dumps({"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
-                                    **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
-                                    "score_headline": round(float(comb["scores"][i]), 6),
-                                    **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
-                                    "verdicts": [v.to_dict() for v in vs]}, default=str) + "\n")
+        write_jsonl(out_dir / "checker_verdicts.jsonl", (
+            {"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
+             **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
+             "score_headline": round(float(comb["scores"][i]), 6),
+             **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
+             "verdicts": [v.to_dict() for v in vs]} for i, (x, vs) in enumerate(zip(items, item_verdicts))))
+        RunStore(out_dir.parent).save(out_dir, result, "checker_result.json")  # written last: marks the run complete
         from eval.qa.report import plot_calibration
 
         try:

@@ -5,7 +5,8 @@ import html
 import json
 from pathlib import Path
 
-from eval.qa.run import KS, RUNS_DIR, HEADLINE
+from eval.qa.metrics import HEADLINE, KS
+from eval.runs import RUNS_DIR
 
 
 def _fmt(v) -> str:
@@ -112,6 +113,130 @@ def plot_calibration(verdicts_path: Path, out_png: Path, split: str = "test") ->
     return pts
 
 
+def _intro_blocks(result: dict) -> list:
+    """Title, run line, headline metrics and what they mean."""
+    s = result["summary"]
+    return [("h", 1, f"QA eval: {Path(result['file']).name}"),
+            ("p", f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable); "
+                  f"model {result.get('model')}; git commit {str(result.get('git_commit'))[:12]}; {result.get('date')}."),
+            ("h", 2, "Headline"),
+            ("table", ["metric", "value"], [[k, s[k]] for k in HEADLINE if k in s]),
+            ("p", "faithfulness: mean over answers of the share of atomic claims the checker finds supported by the "
+                  "retrieved passages; citation precision: share of citations whose passage supports the claim; "
+                  "citation recall: share of supported claims whose cited passages support them; false refusals "
+                  "(answerable, refused) and hallucinated answers (unanswerable, answered) are counted apart.")]
+
+
+def _retrieval_blocks(s: dict, run_dir: Path, plt) -> list:
+    """The retrieval baselines table and the recall@k plot (written to run_dir)."""
+    if "retrieval" not in s:
+        return []
+    names = list(s["retrieval"])
+    blocks: list = [("h", 2, "Retrieval baselines (answerable questions)"),
+                    ("table", ["retriever", *[f"recall@{k}" for k in KS], "MRR"],
+                     [[n, *[s["retrieval"][n][f"recall@{k}"] for k in KS], s["retrieval"][n]["mrr"]] for n in names])]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for n in names:
+        ax.plot(KS, [s["retrieval"][n][f"recall@{k}"] for k in KS], "o-", label=n)
+    ax.set_xlabel("k (passages)")
+    ax.set_ylabel("recall of answer articles")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Recall@k")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(run_dir / "recall_at_k.png", dpi=110)
+    plt.close(fig)
+    blocks.append(("img", "recall_at_k.png", "recall@k curve"))
+    return blocks
+
+
+def _baseline_and_type_blocks(s: dict) -> list:
+    """The answerer against the extractive baseline, and the metrics by question type."""
+    blocks: list = []
+    if "extractive_baseline" in s:
+        e = s["extractive_baseline"]
+        blocks.append(("h", 2, "Answer baseline"))
+        blocks.append(("table", ["answers", "key facts correct", "key facts partial"],
+                       [["local LLM answerer", s["key_facts_correct"], s["key_facts_partial"]],
+                        ["extractive (top passage's best 2 sentences)", e["key_facts_correct"], e["key_facts_partial"]]]))
+    blocks.append(("h", 2, "By question type"))
+    cols = sorted({k for v in s["by_type"].values() for k in v}, key=lambda k: (k != "n", k))
+    blocks.append(("table", ["type", *cols], [[t, *[v.get(c) for c in cols]] for t, v in s["by_type"].items()]))
+    return blocks
+
+
+def _faithfulness_blocks(items: list[dict], run_dir: Path, plt) -> list:
+    """The per-answer faithfulness histogram (written to run_dir), if any answer was checked."""
+    faith = [r["faithfulness"] for r in items if r.get("faithfulness") is not None]
+    if not faith:
+        return []
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.hist(faith, bins=[i / 10 for i in range(11)], edgecolor="black")
+    ax.set_xlabel("share of an answer's claims supported")
+    ax.set_ylabel("answers")
+    ax.set_title("Faithfulness per answer")
+    fig.tight_layout()
+    fig.savefig(run_dir / "faithfulness.png", dpi=110)
+    plt.close(fig)
+    return [("h", 2, "Faithfulness distribution"), ("img", "faithfulness.png", "faithfulness histogram")]
+
+
+def _calibration_blocks(run_dir: Path, checker_verdicts: Path | None) -> list:
+    """The checker calibration plot from the given (or latest) checker run's verdicts, if there is one."""
+    cv = checker_verdicts or latest_checker_verdicts()
+    if cv is None or not cv.is_file():
+        return []
+    pts = plot_calibration(cv, run_dir / "calibration.png")
+    if not pts:
+        return []
+    return [("h", 2, "Checker calibration"),
+            ("p", f"Combined checker score against human labels on the SummEdits news test split "
+                  f"(from {cv.parent.name}); each point is a score bin, annotated with its size."),
+            ("img", "calibration.png", "checker calibration")]
+
+
+def _badness(r: dict) -> float:
+    """How wrong an item went: refusal errors weigh most, then missing key facts, then unsupported claims."""
+    f = r.get("faithfulness")
+    return ((0 if r["refusal_correct"] else 2) + (1 if r["answerable"] and not r.get("facts_all") else 0)
+            + (1 - f if f is not None else 0))
+
+
+def _why(r: dict) -> str:
+    """One line naming what went wrong with an item."""
+    why = []
+    if r.get("hallucinated_answer"):
+        why.append("answered an unanswerable question")
+    if r.get("false_refusal"):
+        why.append("refused an answerable question")
+    if r["answerable"] and not r.get("facts_all"):
+        why.append(f"key facts {r.get('facts_found')}/{r.get('facts_total')}")
+    if r.get("faithfulness") is not None and r["faithfulness"] < 1:
+        why.append(f"faithfulness {r['faithfulness']:.2f}")
+    return "Why: " + "; ".join(why) + f". Gold articles: {', '.join(r.get('gold_docs') or []) or 'none'}."
+
+
+def _worst_blocks(items: list[dict]) -> list:
+    """The ten worst items with their answer, failing claims and retrieved passages."""
+    worst = sorted((r for r in items if _badness(r) > 0), key=lambda r: -_badness(r))[:10]
+    if not worst:
+        return []
+    blocks: list = [("h", 2, "Worst items")]
+    for r in worst:
+        blocks.append(("h", 3, f"{r['id']} ({r['type']}, {r['status']}): {r['question']}"))
+        blocks.append(("p", _why(r)))
+        blocks.append(("pre", r["answer"]))
+        bad = [c for c in r.get("claims") or [] if not c["supported"] or not c["cited_supported"]]
+        if bad:
+            blocks.append(("table", ["claim", "cites", "supported (retrieved)", "supported (cited)", "score", "flags", "closest source sentence"],
+                           [[c["claim"], ",".join(map(str, c["citations"])), c["supported"], c["cited_supported"],
+                             c["score"], "/".join(c["flags"]), c.get("closest", "")[:200]] for c in bad]))
+        if r.get("passages"):
+            blocks.append(("table", ["n", "article", "passage"],
+                           [[p["n"], p["doc_id"], p["text"][:400]] for p in r["passages"]]))
+    return blocks
+
+
 def write_report(run_dir: Path, result: dict, checker_verdicts: Path | None = None) -> tuple[Path, Path]:
     """report.md and report.html (and the PNG plots) in run_dir."""
     import matplotlib
@@ -122,91 +247,12 @@ def write_report(run_dir: Path, result: dict, checker_verdicts: Path | None = No
     run_dir = Path(run_dir)
     s = result["summary"]
     items = result["items"]
-    blocks: list = [("h", 1, f"QA eval: {Path(result['file']).name}"),
-                    ("p", f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable); "
-                          f"model {result.get('model')}; git commit {str(result.get('git_commit'))[:12]}; {result.get('date')}.")]
-    blocks.append(("h", 2, "Headline"))
-    blocks.append(("table", ["metric", "value"], [[k, s[k]] for k in HEADLINE if k in s]))
-    blocks.append(("p", "faithfulness: mean over answers of the share of atomic claims the checker finds supported by the "
-                        "retrieved passages; citation precision: share of citations whose passage supports the claim; "
-                        "citation recall: share of supported claims whose cited passages support them; false refusals "
-                        "(answerable, refused) and hallucinated answers (unanswerable, answered) are counted apart."))
-    if "retrieval" in s:
-        blocks.append(("h", 2, "Retrieval baselines (answerable questions)"))
-        names = list(s["retrieval"])
-        blocks.append(("table", ["retriever", *[f"recall@{k}" for k in KS], "MRR"],
-                       [[n, *[s["retrieval"][n][f"recall@{k}"] for k in KS], s["retrieval"][n]["mrr"]] for n in names]))
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        for n in names:
-            ax.plot(KS, [s["retrieval"][n][f"recall@{k}"] for k in KS], "o-", label=n)
-        ax.set_xlabel("k (passages)")
-        ax.set_ylabel("recall of answer articles")
-        ax.set_ylim(0, 1.02)
-        ax.set_title("Recall@k")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(run_dir / "recall_at_k.png", dpi=110)
-        plt.close(fig)
-        blocks.append(("img", "recall_at_k.png", "recall@k curve"))
-    if "extractive_baseline" in s:
-        e = s["extractive_baseline"]
-        blocks.append(("h", 2, "Answer baseline"))
-        blocks.append(("table", ["answers", "key facts correct", "key facts partial"],
-                       [["local LLM answerer", s["key_facts_correct"], s["key_facts_partial"]],
-                        ["extractive (top passage's best 2 sentences)", e["key_facts_correct"], e["key_facts_partial"]]]))
-    blocks.append(("h", 2, "By question type"))
-    cols = sorted({k for v in s["by_type"].values() for k in v}, key=lambda k: (k != "n", k))
-    blocks.append(("table", ["type", *cols], [[t, *[v.get(c) for c in cols]] for t, v in s["by_type"].items()]))
-    faith = [r["faithfulness"] for r in items if r.get("faithfulness") is not None]
-    if faith:
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        ax.hist(faith, bins=[i / 10 for i in range(11)], edgecolor="black")
-        ax.set_xlabel("share of an answer's claims supported")
-        ax.set_ylabel("answers")
-        ax.set_title("Faithfulness per answer")
-        fig.tight_layout()
-        fig.savefig(run_dir / "faithfulness.png", dpi=110)
-        plt.close(fig)
-        blocks.append(("h", 2, "Faithfulness distribution"))
-        blocks.append(("img", "faithfulness.png", "faithfulness histogram"))
-    cv = checker_verdicts or latest_checker_verdicts()
-    if cv is not None and cv.is_file():
-        pts = plot_calibration(cv, run_dir / "calibration.png")
-        if pts:
-            blocks.append(("h", 2, "Checker calibration"))
-            blocks.append(("p", f"Combined checker score against human labels on the SummEdits news test split "
-                                f"(from {cv.parent.name}); each point is a score bin, annotated with its size."))
-            blocks.append(("img", "calibration.png", "checker calibration"))
-    # the worst items with their evidence
-    def badness(r):
-        f = r.get("faithfulness")
-        return ((0 if r["refusal_correct"] else 2) + (1 if r["answerable"] and not r.get("facts_all") else 0)
-                + (1 - f if f is not None else 0))
-
-    worst = sorted((r for r in items if badness(r) > 0), key=lambda r: -badness(r))[:10]
-    if worst:
-        blocks.append(("h", 2, "Worst items"))
-        for r in worst:
-            blocks.append(("h", 3, f"{r['id']} ({r['type']}, {r['status']}): {r['question']}"))
-            why = []
-            if r.get("hallucinated_answer"):
-                why.append("answered an unanswerable question")
-            if r.get("false_refusal"):
-                why.append("refused an answerable question")
-            if r["answerable"] and not r.get("facts_all"):
-                why.append(f"key facts {r.get('facts_found')}/{r.get('facts_total')}")
-            if r.get("faithfulness") is not None and r["faithfulness"] < 1:
-                why.append(f"faithfulness {r['faithfulness']:.2f}")
-            blocks.append(("p", "Why: " + "; ".join(why) + f". Gold articles: {', '.join(r.get('gold_docs') or []) or 'none'}."))
-            blocks.append(("pre", r["answer"]))
-            bad = [c for c in r.get("claims") or [] if not c["supported"] or not c["cited_supported"]]
-            if bad:
-                blocks.append(("table", ["claim", "cites", "supported (retrieved)", "supported (cited)", "score", "flags", "closest source sentence"],
-                               [[c["claim"], ",".join(map(str, c["citations"])), c["supported"], c["cited_supported"],
-                                 c["score"], "/".join(c["flags"]), c.get("closest", "")[:200]] for c in bad]))
-            if r.get("passages"):
-                blocks.append(("table", ["n", "article", "passage"],
-                               [[p["n"], p["doc_id"], p["text"][:400]] for p in r["passages"]]))
+    blocks: list = _intro_blocks(result)
+    blocks += _retrieval_blocks(s, run_dir, plt)
+    blocks += _baseline_and_type_blocks(s)
+    blocks += _faithfulness_blocks(items, run_dir, plt)
+    blocks += _calibration_blocks(run_dir, checker_verdicts)
+    blocks += _worst_blocks(items)
     md = _render_md(blocks)
     (run_dir / "report.md").write_text(md, encoding="utf-8")
     (run_dir / "report.html").write_text(_render_html(blocks, f"QA eval {run_dir.name}"), encoding="utf-8")

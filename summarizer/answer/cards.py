@@ -10,17 +10,12 @@ import re
 from datetime import date
 
 from retrieval.dates import years
+from retrieval.ofsted import AREA_WORDINGS, ILACS_GRADES, grade_pattern, normalise_grade
 from retrieval.store import StoredDocument
 
-from summarizer.answer.records import Passage
+from summarizer.answer.records import Passage, number_passages
 
-AREA_LABELS = {
-    "overall effectiveness": "overall effectiveness",
-    "impact of leaders": "the impact of leaders on social work practice with children and families",
-    "help and protection": "the experiences and progress of children who need help and protection",
-    "children in care": "the experiences and progress of children in care",
-    "care leavers": "the experiences and progress of care leavers",
-}
+AREA_LABELS = AREA_WORDINGS
 _ASKS_JUDGEMENT = re.compile(
     r"\b(grade[sd]?|grading|rat(?:ed|e|ing|ings)|judge?ments?|judged|verdict|inadequate|requires?\s+improvement|"
     r"good|outstanding|effectiveness)\b", re.I)
@@ -34,7 +29,7 @@ _AREA_CUES = {
     "children in care": r"children in care|looked after",
     "care leavers": r"care leavers?|leaving care",
 }
-_GRADE_RE = re.compile(r"\b(inadequate|requires?\s+improvement(?:\s+to\s+be\s+good)?|good|outstanding)\b", re.I)
+_GRADE_RE = re.compile(r"\b(" + grade_pattern(ILACS_GRADES) + r")\b", re.I)
 
 
 def asks_about_judgements(question: str) -> bool:
@@ -81,9 +76,7 @@ def with_judgement_cards(question: str, passages: list[Passage], document) -> li
                 carded.add(p.doc_id)
                 out.append(card)
         out.append(p)
-    for i, p in enumerate(out, 1):
-        p.n = i
-    return out
+    return number_passages(out)
 
 
 def _card_grades(card: Passage) -> dict[str, str]:
@@ -95,11 +88,6 @@ def _card_grades(card: Passage) -> dict[str, str]:
         area = next((a for a, lab in AREA_LABELS.items() if lab == label), label)
         out[area] = grade
     return out
-
-
-def _grade_of(text: str) -> str:
-    g = text.lower()
-    return "requires improvement" if "improvement" in g else g
 
 
 def card_conflict(sentence: str, passages: list[Passage], cited: list[int] | None = None) -> str:
@@ -117,7 +105,7 @@ def card_conflict(sentence: str, passages: list[Passage], cited: list[int] | Non
     named = {str(y) for y in years(sentence)}
     if len(cards) > 1 and named:
         cards = [c for c in cards if any(y in c.text for y in named)] or cards
-    grades = {_grade_of(m.group(1)) for m in _GRADE_RE.finditer(sentence)}
+    grades = {normalise_grade(m.group(1)) for m in _GRADE_RE.finditer(sentence)}
     if "requires improvement" in grades:
         grades.discard("good")  # "requires improvement to be good"
     areas = [a for a, cue in _AREA_CUES.items() if re.search(cue, sentence, re.I)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 
 @dataclass
@@ -20,6 +21,66 @@ class Passage:
     councils: list[str] = field(default_factory=list)
 
 
+def number_passages(passages: list[Passage]) -> list[Passage]:
+    """The one place a passage's number is assigned: 1..n in the order shown. The prompt
+    (prompts.passages_block), the citations and the UI all read Passage.n afterwards."""
+    for i, p in enumerate(passages, 1):
+        p.n = i
+    return passages
+
+
+class DropCode(StrEnum):
+    """Why the checks removed an answer sentence."""
+
+    NOT_A_SENTENCE = "not_a_sentence"
+    PREMISE = "premise"  # repeats a question word no article found mentions; details: words
+    OTHER_YEAR = "other_year"  # details: stated, asked
+    NO_CITATION = "no_citation"
+    MISSING_NUMBERS = "missing_numbers"  # details: items
+    MISSING_GRADES = "missing_grades"  # details: items
+    MISSING_NAMES = "missing_names"  # details: items
+    LOW_COVERAGE = "low_coverage"  # details: coverage
+    CARD_CONFLICT = "card_conflict"  # details: reason
+    INSTRUCTION_ONLY = "instruction_only"  # its only support is text addressed to a model
+    REPEATED = "repeated"
+    JUDGE_REJECTED = "judge_rejected"  # details: p_yes
+    NO_FIGURE = "no_figure"
+
+
+def _items(d: dict, key: str = "items") -> str:
+    return ", ".join(map(str, d.get(key, [])))
+
+
+_TEXT = {
+    DropCode.NOT_A_SENTENCE: lambda d: "not a sentence",
+    DropCode.PREMISE: lambda d: (f"repeats the question's {', '.join(repr(w) for w in d['words'])}, "
+                                 "which no article found mentions"),
+    DropCode.OTHER_YEAR: lambda d: f"is about {_items(d, 'stated')}, not the {_items(d, 'asked')} the question asks about",
+    DropCode.NO_CITATION: lambda d: "no citation",
+    DropCode.MISSING_NUMBERS: lambda d: f"numbers not in the cited passages: {_items(d)}",
+    DropCode.MISSING_GRADES: lambda d: f"judgement not in the cited passages: {_items(d)}",
+    DropCode.MISSING_NAMES: lambda d: f"names not in the cited passages: {_items(d)}",
+    DropCode.LOW_COVERAGE: lambda d: f"only {d['coverage']:.0%} of its words are in the cited passages",
+    DropCode.CARD_CONFLICT: lambda d: d["reason"],
+    DropCode.INSTRUCTION_ONLY: lambda d: "its only support is text addressed to a model, which is not evidence",
+    DropCode.REPEATED: lambda d: "repeats an earlier sentence",
+    DropCode.JUDGE_REJECTED: lambda d: f"the model judged it unsupported by its passages (P(yes)={d['p_yes']:.2f})",
+    DropCode.NO_FIGURE: lambda d: "no figure, and the question asks for one",
+}
+
+
+@dataclass(frozen=True)
+class DropReason:
+    """A machine-readable reason (code + details) with its human-readable text."""
+
+    code: DropCode
+    details: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return _TEXT[self.code](self.details)
+
+
 @dataclass
 class AnswerSentence:
     """One sentence of an answer, with the passages it cites and how the check judged it."""
@@ -28,8 +89,18 @@ class AnswerSentence:
     citations: list[int]
     supported: bool
     coverage: float = 0.0
-    note: str = ""  # why it was dropped, or that a citation was added
+    note: str = ""  # for display: why it was dropped (drop.text), or that a citation was added
     judge: float | None = None  # the model's P(yes) that the cited passages support it
+    drop: DropReason | None = None  # why it was dropped, as data
+
+    def reject(self, reason: DropReason) -> "AnswerSentence":
+        """Mark the sentence dropped for reason (the display note follows the reason)."""
+        self.supported, self.drop, self.note = False, reason, reason.text
+        return self
+
+    @classmethod
+    def dropped(cls, text: str, citations: list[int], reason: DropReason, coverage: float = 0.0) -> "AnswerSentence":
+        return cls(text, citations, False, coverage).reject(reason)
 
 
 @dataclass

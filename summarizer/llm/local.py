@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,15 @@ import numpy as np
 
 from summarizer.llm.model_files import ensure_model
 from summarizer.settings import ModelSettings
+
+
+# the chat template's own markers: the only text ever parsed as special tokens (prompts.untrusted neutralises any
+# marker inside documents or questions, and every other special token in the text stays plain text)
+_TEMPLATE_TOKENS = re.compile(r"(<\|im_start\|>|<\|im_end\|>)")
+
+
+class PromptTooLong(ValueError):
+    """A prompt that would not fit the model's context (the caller must bound its input)."""
 
 
 @dataclass
@@ -58,7 +68,17 @@ class LocalLLM:
         return self._llm
 
     def tokenize(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        """Tokens of text; only the template's <|im_start|>/<|im_end|> become special tokens."""
+        out: list[int] = []
+        for i, part in enumerate(_TEMPLATE_TOKENS.split(text)):
+            if part:
+                out.extend(self.llm.tokenize(part.encode("utf-8"), add_bos=False, special=i % 2 == 1))
+        return out
+
+    def _check_fits(self, tokens: list[int], reserve: int) -> None:
+        if len(tokens) + reserve > self.settings.n_ctx:
+            raise PromptTooLong(f"the prompt has {len(tokens)} tokens; with {reserve} to generate it exceeds the "
+                                f"model's context of {self.settings.n_ctx}")
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -85,6 +105,7 @@ class LocalLLM:
         """Softmax over the vocabulary for the token after prompt."""
         with self.lock:
             tokens = self.tokenize(prompt)
+            self._check_fits(tokens, 1)
             t0 = time.perf_counter()
             reused = self._eval_with_reuse(tokens)
             logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),)).astype(np.float64)
@@ -108,6 +129,7 @@ class LocalLLM:
         with self.lock:
             llm = self.llm
             tokens = self.tokenize(prompt)
+            self._check_fits(tokens, 1)  # generation stops at the context's end (max_tokens is a cap, not a need)
             reused = self._common_prefix(tokens)
             t0 = time.perf_counter()
             stats = GenerationStats(prompt_tokens=len(tokens), reused_tokens=reused)

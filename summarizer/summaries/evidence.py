@@ -16,7 +16,7 @@ from retrieval.councils import find_councils
 from retrieval.sentences import split_sentences
 
 from summarizer.summaries.schema import Span
-from summarizer.support import content_terms, name_in, names, number_in, numbers
+from summarizer.support import Reason, SupportCheck, check_claim, content_terms, names
 
 _QUOTE_MAP = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 # words the name check should not treat as names (the model capitalises these freely)
@@ -148,25 +148,40 @@ def named_in_text(text: str) -> list[str]:
     return sorted(out)
 
 
-def check_item(text: str, evidence: list[Span], dt: DocText, extra_names: list[str] | None = None) -> str | None:
-    """None when the item passes, else the reason it fails."""
-    if not evidence:
-        return "no evidence"
+def _span_problem(evidence: list[Span], dt: DocText) -> str | None:
+    """Why an evidence span is not a body span of the article (None when all are)."""
     for ev in evidence:
         if ev.end > len(dt.text) or dt.text[ev.start:ev.end] != ev.text:
             return f"evidence span {ev.start}-{ev.end} does not match the article"
         if in_comment_or_boilerplate(dt, ev.start, ev.end):
             return f"evidence span {ev.start}-{ev.end} is in a reader comment or site boilerplate"
-    ev_text = " ".join(e.text for e in evidence)
-    ev_nums = numbers(ev_text)
-    missing = sorted(n for n in numbers(text) if not number_in(n, ev_text, ev_nums))
-    if missing:
-        return f"number(s) {', '.join(missing)} not in the evidence"
-    body = dt.body
-    absent = [n for n in named_in_text(text) + list(extra_names or []) if n and not name_in(n, body)]
-    if absent:
-        return f"name(s) {', '.join(absent)} not in the article"
     return None
+
+
+def _reason_text(chk: SupportCheck) -> str | None:
+    """The first reason the check raised, worded for the summary's dropped items."""
+    if not chk.reasons:
+        return None
+    first = chk.reasons[0]
+    if first is Reason.NUMBER:
+        return f"number(s) {', '.join(chk.missing_numbers)} not in the evidence"
+    if first is Reason.NAME:
+        return f"name(s) {', '.join(chk.missing_names)} not in the article"
+    return f"evidence does not support the statement (only {chk.coverage:.0%} of its words are in it)"
+
+
+def check_item(text: str, evidence: list[Span], dt: DocText, extra_names: list[str] | None = None,
+               min_support: float = 0.0) -> str | None:
+    """None when the item passes, else the reason it fails: numbers in the evidence, names in the article body,
+    and (with min_support) that share of its content words in the evidence."""
+    if not evidence:
+        return "no evidence"
+    problem = _span_problem(evidence, dt)
+    if problem:
+        return problem
+    chk = check_claim(text, " ".join(e.text for e in evidence), names_source=dt.body, check_grades=False,
+                      claim_names=named_in_text(text) + list(extra_names or []), min_coverage=min_support)
+    return _reason_text(chk)
 
 
 def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = None,
@@ -178,26 +193,15 @@ def ground(text: str, quote: str, dt: DocText, extra_names: list[str] | None = N
     if found is None:
         return [], how
     ev = [span(dt, *found)]
-    reason = _support(text, ev, dt, extra_names, min_support)
+    reason = check_item(text, ev, dt, extra_names, min_support)
     if reason is not None and how != "fuzzy" and min_support > 0:
         # the quote points elsewhere: try the body sentence that best matches the statement itself
         alt, how2 = locate("", dt, hint=text)
         if alt is not None and alt != found:
             ev2 = [span(dt, *alt)]
-            if _support(text, ev2, dt, extra_names, min_support) is None:
+            if check_item(text, ev2, dt, extra_names, min_support) is None:
                 return ev2, None
     return ev, reason
-
-
-def _support(text: str, ev: list[Span], dt: DocText, extra_names: list[str] | None, min_support: float) -> str | None:
-    reason = check_item(text, ev, dt, extra_names)
-    if reason is None and min_support > 0:
-        terms = content_terms(text)
-        if terms:
-            cov = len(terms & content_terms(" ".join(e.text for e in ev))) / len(terms)
-            if cov < min_support:
-                reason = f"evidence does not support the statement (only {cov:.0%} of its words are in it)"
-    return reason
 
 
 def strip_quotes(s: str) -> str:

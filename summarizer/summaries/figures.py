@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+from retrieval.ofsted import MONTH_PATTERN
+
 from summarizer.summaries.evidence import DocText
 from summarizer.summaries.schema import Item, Span
 from summarizer.support import numbers
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_MONTHS = MONTH_PATTERN
 # quantities that are not figures: years, dates, times, section/regulation numbers, ordinals, list markers
 _NOT_FIGURE = re.compile(
     rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}[:.]\d\d\s*(?:am|pm)\b"

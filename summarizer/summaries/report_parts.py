@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_GRADE = r"(outstanding|good|inadequate|adequate|requires?\s+improvement(?:\s+to\s+be\s+good)?)"
+from retrieval.ofsted import grade_pattern, normalise_grade
+
+_GRADE = "(" + grade_pattern() + ")"
 _IMPROVE_HEAD = re.compile(r"what\s+needs\s+to\s+improve[^\n]*\n", re.I)
 _SECTION_END = re.compile(
     r"\n\s*(?:the\s+experiences\s+and\s+progress|the\s+impact\s+of\s+leaders|summary\s+for\s+children|"
@@ -71,9 +73,7 @@ def previous_report_judgement(text: str) -> tuple[str, tuple[int, int]] | None:
                   + _GRADE, head, re.I | re.S)
     if not m:
         return None
-    g = re.sub(r"\s+", " ", m.group(1).lower())
-    g = "requires improvement" if "improvement" in g else ("requires improvement" if g.startswith("requir") else g)
-    return g, (m.start(), m.end())
+    return normalise_grade(m.group(1)), (m.start(), m.end())
 
 
 def report_headline(text: str, max_chars: int) -> tuple[int, int] | None:

@@ -9,13 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from retrieval.ofsted import AREAS, GRADES, INSPECTION_KINDS  # noqa: F401 - AREAS and GRADES are re-exported
+
 PROMPT_VERSION = "sum-4"
 
-Grade = Literal["inadequate", "requires improvement", "good", "outstanding", "adequate"]
-Kind = Literal["full inspection", "monitoring visit", "focused visit", "other"]
-GRADES = ("inadequate", "requires improvement", "good", "outstanding", "adequate")
-KINDS = ("full inspection", "monitoring visit", "focused visit", "other")
-AREAS = ("overall effectiveness", "impact of leaders", "help and protection", "children in care", "care leavers")
+Grade = Literal[GRADES]  # type: ignore[valid-type]  # the values of retrieval.ofsted.GRADES
+Kind = Literal[INSPECTION_KINDS]  # type: ignore[valid-type]
+KINDS = INSPECTION_KINDS
 
 
 class Span(BaseModel):

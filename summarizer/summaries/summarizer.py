@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from retrieval.councils import find_councils
+from retrieval.ofsted import GRADE_EVIDENCE
 from retrieval.store import StoredDocument
 
 from summarizer.llm.backends import Backend, BackendError, BackendUnavailable
@@ -28,13 +29,7 @@ log = logging.getLogger("brief.summaries")
 
 SYSTEM = ("You extract facts from news articles and Ofsted reports about English councils' children's services. "
           "Use only what the text says. Reply in JSON.")
-_GRADE_WORDS = {
-    "inadequate": r"inadequate",
-    "requires improvement": r"requires?\s+improvement|requiring\s+improvement|needs?\s+improvement",
-    "good": r"\bgood\b",
-    "outstanding": r"outstanding",
-    "adequate": r"(?<!in)adequate",
-}
+_GRADE_WORDS = GRADE_EVIDENCE
 _NUMBER_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|"
                            r"half|third|quarter|dozen)\b", re.I)
 _FIELDS = ("weaknesses", "strengths", "actions", "figures")

@@ -62,7 +62,7 @@ def test_cli_serve_without_index_says_how_to_build_it(tmp_path, capsys):
 
 
 def test_marked_html_escapes_and_nests():
-    from ui.web import article_html, marked_html
+    from ui.web.views import article_html, marked_html
 
     text = 'a <script>x()</script> b <img src=x onerror="y()"> c'
     out = marked_html(text, 0, len(text), [(0, len(text), "psg"), (2, 10, "support")])

@@ -187,7 +187,7 @@ def _links(page: str) -> list[tuple[list[str], str]]:
 # --- Articles ------------------------------------------------------------------------------------------------------
 
 def test_article_view_links_every_item_to_its_highlighted_evidence(svc):
-    from ui.web import article_view_html
+    from ui.web.views_articles import article_view_html
 
     recs = seed_summaries(svc, hostile=True)
     stored = {r.doc_id: r for r in svc.stored_summaries()}
@@ -226,7 +226,7 @@ def test_article_view_links_every_item_to_its_highlighted_evidence(svc):
 
 
 def test_article_without_summary_shows_metadata_and_not_generated(svc):
-    from ui.web import NOT_GENERATED, article_row, article_view_html
+    from ui.web.views_articles import NOT_GENERATED, article_row, article_view_html
 
     doc = svc.document(TORBAY_2015)
     page = article_view_html(doc, None, None)
@@ -240,7 +240,7 @@ def test_article_without_summary_shows_metadata_and_not_generated(svc):
 
 
 def test_table_rows_come_from_summaries_one_row_per_article(svc):
-    from ui.web import ARTICLE_HEADERS, article_row
+    from ui.web.views_articles import ARTICLE_HEADERS, article_row
 
     seed_summaries(svc)
     stored = {r.doc_id: r for r in svc.stored_summaries()}
@@ -263,7 +263,9 @@ def test_table_rows_come_from_summaries_one_row_per_article(svc):
 
 
 def test_generate_summary_runs_the_batch_with_progress(svc, monkeypatch):
-    from ui.web import article_row, article_view_html, expected_model_calls, generate_summary
+    from summarizer.service import expected_model_calls
+    from ui.web.articles import generate_summary
+    from ui.web.views_articles import article_row, article_view_html
 
     backend = ScriptedBackend()
     monkeypatch.setattr(svc, "backend", lambda: backend)
@@ -296,7 +298,7 @@ def test_generate_summary_runs_the_batch_with_progress(svc, monkeypatch):
 # --- Councils ------------------------------------------------------------------------------------------------------
 
 def test_council_briefing_from_summaries_with_citations(svc):
-    from ui.web import council_view_html
+    from ui.web.councils import council_view_html
 
     seed_summaries(svc)
     docs = svc.documents()
@@ -322,7 +324,7 @@ def test_council_briefing_from_summaries_with_citations(svc):
 
 
 def test_briefing_escapes_hostile_summary_text(svc):
-    from ui.web import council_view_html
+    from ui.web.councils import council_view_html
 
     seed_summaries(svc, hostile=True)
     stored = {r.doc_id: r for r in svc.stored_summaries()}
@@ -333,7 +335,7 @@ def test_briefing_escapes_hostile_summary_text(svc):
 # --- Ask: per-sentence verdicts ----------------------------------------------------------------------------------------
 
 def test_each_answer_sentence_shows_its_verdict(svc):
-    from ui.web import AnswerView, sentence_verdict
+    from ui.web.views_answer import AnswerView, sentence_verdict
 
     doc = svc.document(DARLINGTON)
     s = doc.text.index("Inspectors found 94")
@@ -359,7 +361,9 @@ def test_each_answer_sentence_shows_its_verdict(svc):
 
 def test_stored_runs_are_listed_and_compared_like_the_cli(svc, tmp_path):
     from eval.qa.run import compare_runs, load_run
-    from ui.web import build_app, comparison_html, list_runs, runs_frame
+    from ui.web import build_app
+    from ui.web.evaluate import list_runs, runs_frame
+    from ui.web.views_eval import comparison_html
 
     root = tmp_path / "runs"
     a, b = make_runs(svc, root, write_qa(tmp_path / "qa.jsonl"))

@@ -1,0 +1,106 @@
+"""Step: check each generated sentence against the passages it cites (exact checks, no model)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from retrieval.instructions import has_instructions, strip_instructions
+
+from summarizer.answer.cards import card_conflict
+from summarizer.answer.records import AnswerSentence, DropCode, DropReason, Passage
+from summarizer.support import check_support, content_terms, years
+
+_CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
+# how a question frames what it asks (speech, naming, the articles themselves): an answer repeating one of these has
+# not repeated an unsupported premise ("Who spoke for..." is answered by a passage where someone "said")
+_FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign signed want wanted wants name named "
+                  "names mention mentioned mentions tell told article articles report reported reports")
+
+
+@lru_cache(maxsize=1)
+def _framing_terms() -> frozenset[str]:
+    return frozenset(content_terms(_FRAMING_WORDS))
+
+
+def parse_sentence(raw: str) -> tuple[str, list[int]]:
+    """Split a generated sentence into its text and cited passage numbers."""
+    cites: list[int] = []
+    for m in _CITE.finditer(raw):
+        cites.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
+    text = _CITE.sub("", raw).strip()
+    text = re.sub(r"\s+([.,;:])", r"\1", text)
+    return text, list(dict.fromkeys(cites))
+
+
+def _exact(text: str, source: str, min_support: float) -> tuple[DropReason | None, float]:
+    chk = check_support(text, source)
+    if chk.missing_numbers:
+        return DropReason(DropCode.MISSING_NUMBERS, {"items": list(chk.missing_numbers)}), chk.coverage
+    if chk.missing_grades:
+        return DropReason(DropCode.MISSING_GRADES, {"items": list(chk.missing_grades)}), chk.coverage
+    if chk.missing_names:
+        return DropReason(DropCode.MISSING_NAMES, {"items": list(chk.missing_names)}), chk.coverage
+    if chk.coverage < min_support:
+        return DropReason(DropCode.LOW_COVERAGE, {"coverage": chk.coverage}), chk.coverage
+    return None, chk.coverage
+
+
+def verdict(text: str, cited: list[Passage], min_support: float) -> tuple[DropReason | None, float]:
+    """Why the cited passages fail to support text (None when they support it), and the word coverage.
+
+    Text addressed to a model inside a passage is not evidence: support that rests on it alone is refused."""
+    if not cited:
+        return DropReason(DropCode.NO_CITATION), 0.0
+    raw = " ".join(f"{p.date or ''} {p.text}" for p in cited)  # titles are ours, not evidence
+    why, cov = _exact(text, strip_instructions(raw) if has_instructions(raw) else raw, min_support)
+    if why is not None and has_instructions(raw) and _exact(text, raw, min_support)[0] is None:
+        return DropReason(DropCode.INSTRUCTION_ONLY), cov
+    return why, cov
+
+
+def _premise_or_year(text: str, cites: list[int], question: str, known: set[str]) -> AnswerSentence | None:
+    """A sentence repeating a question word no article holds, or about another year than the question asks."""
+    premise = sorted((content_terms(text) & content_terms(question)) - known - _framing_terms())
+    if premise:
+        shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
+        return AnswerSentence.dropped(text, cites, DropReason(DropCode.PREMISE, {"words": list(dict.fromkeys(shown))}))
+    asked, stated = years(question), years(text)
+    if asked and stated and all(min(asked) - 1 > y or y > max(asked) + 1 for y in stated):
+        return AnswerSentence.dropped(text, cites, DropReason(DropCode.OTHER_YEAR, {
+            "stated": sorted(stated), "asked": sorted(asked)}))
+    return None
+
+
+def check_sentence(raw: str, passages: list[Passage], min_support: float, question: str = "",
+                   known_terms: set[str] | None = None) -> AnswerSentence:
+    """Keep a sentence only if its cited passages contain its numbers, names and most of its words.
+
+    A sentence citing the wrong passage (or none) is re-cited when one shown passage clearly supports it. A word
+    taken from the question that neither the passages nor their articles contain (known_terms) sinks it too.
+    """
+    text, cites = parse_sentence(raw)
+    if len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
+        return AnswerSentence.dropped(text, cites, DropReason(DropCode.NOT_A_SENTENCE))
+    if question:
+        known = known_terms if known_terms is not None else content_terms(" ".join(p.text for p in passages))
+        if (early := _premise_or_year(text, cites, question, known)) is not None:
+            return early
+    by_n = {p.n: p for p in passages}
+    valid = [c for c in cites if c in by_n]
+    why, coverage = verdict(text, [by_n[c] for c in valid], min_support)
+    misread = card_conflict(text, passages, valid)  # wrong whichever passage it cites: no rescue
+    if misread:
+        return AnswerSentence.dropped(text, valid, DropReason(DropCode.CARD_CONFLICT, {"reason": misread}), coverage)
+    if why is None:
+        note = "citation to a passage that does not exist was removed" if valid != cites else ""
+        return AnswerSentence(text, valid, True, coverage, note)
+    best = None  # a clear match in another single passage: correct the citation rather than lose the sentence
+    for p in passages:
+        if p.n not in valid:
+            reason, cov = verdict(text, [p], max(min_support, 0.7))
+            if reason is None and (best is None or cov > best[1]):
+                best = (p.n, cov)
+    if best is not None:
+        note = "citation added by the checker" if not valid else f"citation corrected by the checker (was {valid})"
+        return AnswerSentence(text, [best[0]], True, best[1], note)
+    return AnswerSentence.dropped(text, valid, why, coverage)
