@@ -13,7 +13,6 @@ def cache_dir() -> Path:
     return Path(os.environ.get("BRIEF_CACHE", Path.home() / ".cache" / "brief"))
 
 
-_cache_dir = cache_dir  # the old private name, until its last importer moves to cache_dir
 
 
 @dataclass
@@ -22,7 +21,7 @@ class ModelSettings:
 
     model_id: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     model_path: Path | None = None  # a GGUF file; None = assemble the bundled one into cache_dir
-    cache_dir: Path = field(default_factory=_cache_dir)
+    cache_dir: Path = field(default_factory=cache_dir)
     n_ctx: int = 4096
     n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     n_batch: int = 256

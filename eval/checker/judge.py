@@ -28,7 +28,7 @@ from typing import Protocol
 
 from retrieval.sentences import split_sentences
 from summarizer.answer import prompts
-from summarizer.settings import _cache_dir
+from summarizer.settings import cache_dir
 from summarizer.support import (ANTONYMS, SourceFacts, SupportCheck, antonym_index, check_claim,  # noqa: F401
                                  closest_sentence, content_terms, dates, name_in, names, number_in, numbers)
 
@@ -146,7 +146,7 @@ class Verdict:
 # --- the cache ----------------------------------------------------------------------------------------------------
 
 def default_cache_path() -> Path:
-    return _cache_dir() / "checker.sqlite"
+    return cache_dir() / "checker.sqlite"
 
 
 class VerdictCache:

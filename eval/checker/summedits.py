@@ -152,17 +152,19 @@ def _git_commit() -> str | None:
         return None
 
 
-def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None, limit: int | None = None,
-                          granularity: str = "claims", out_dir: Path | None = None, progress: bool = True) -> dict:
-    """Score every SummEdits pair, tune on the evaluation split, report on the test split."""
-    data = load_summedits(path)
+def _load_items(path: Path | None, limit: int | None) -> list[dict]:
+    """The tuning split's pairs then the report split's, each sorted by document (the first `limit` of each)."""
     by_split: dict[str, list[dict]] = defaultdict(list)
-    for x in sorted(data, key=lambda x: (x["split"], x["doc"], x["id"])):
+    for x in sorted(load_summedits(path), key=lambda x: (x["split"], x["doc"], x["id"])):
         by_split[x["split"]].append(x)
     if limit:
         by_split = {k: v[:limit] for k, v in by_split.items()}
-    items = [x for k in (TUNE_SPLIT, REPORT_SPLIT) for x in by_split.get(k, [])]
-    # claims per item: the whole summary, or its atomic claims
+    return [x for k in (TUNE_SPLIT, REPORT_SPLIT) for x in by_split.get(k, [])]
+
+
+def _score_items(checker: FaithfulnessChecker, items: list[dict], granularity: str,
+                 progress: bool) -> tuple[list[tuple[str, str]], list[Verdict], list[list[Verdict]], float]:
+    """Score each item's claims (the whole summary, or its atomic claims): (pairs, verdicts, verdicts per item, wall s)."""
     claims_of = [([x["summary"].strip()] if granularity == "summary" else (split_claims(x["summary"]) or [x["summary"].strip()]))
                  for x in items]
     pairs = [(c, x["doc"]) for x, cs in zip(items, claims_of) for c in cs]
@@ -187,38 +189,47 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
     for cs in claims_of:
         item_verdicts.append(verdicts[pos:pos + len(cs)])
         pos += len(cs)
+    return pairs, verdicts, item_verdicts, wall
 
-    idx = {k: [i for i, x in enumerate(items) if x["split"] == k] for k in (TUNE_SPLIT, REPORT_SPLIT)}
-    labels = [int(x["label"]) for x in items]
 
-    def part(name: str, use_llm: bool, use_exact: bool, references=(("none", 1.0),)) -> dict:
-        iv = [item_verdicts[i] for i in idx[TUNE_SPLIT]]
-        cfg, tune_ba = tune(iv, [labels[i] for i in idx[TUNE_SPLIT]], checker.config, use_llm, use_exact, references)
-        scores = item_scores(item_verdicts, cfg)
-        preds = scores >= cfg.threshold
-        rep = idx[REPORT_SPLIT]
-        return {"name": name, "config": cfg, "tune_balanced_accuracy": round(tune_ba, 4),
-                "balanced_accuracy": round(balanced_accuracy([labels[i] for i in rep], preds[rep]), 4) if rep else None,
-                "threshold": round(cfg.threshold, 4), "preds": preds, "scores": scores}
+def _tuned_part(name: str, item_verdicts: list[list[Verdict]], labels: list[int], idx: dict[str, list[int]],
+                base: CheckerConfig, use_llm: bool, use_exact: bool, references=(("none", 1.0),)) -> dict:
+    """One configuration tuned on the tuning split and scored on the report split."""
+    iv = [item_verdicts[i] for i in idx[TUNE_SPLIT]]
+    cfg, tune_ba = tune(iv, [labels[i] for i in idx[TUNE_SPLIT]], base, use_llm, use_exact, references)
+    scores = item_scores(item_verdicts, cfg)
+    preds = scores >= cfg.threshold
+    rep = idx[REPORT_SPLIT]
+    return {"name": name, "config": cfg, "tune_balanced_accuracy": round(tune_ba, 4),
+            "balanced_accuracy": round(balanced_accuracy([labels[i] for i in rep], preds[rep]), 4) if rep else None,
+            "threshold": round(cfg.threshold, 4), "preds": preds, "scores": scores}
 
-    parts = [part("combined", True, True), part("llm_only", True, False), part("exact_only", False, True),
-             part("llm_calibrated", True, False, REFERENCES), part("combined_calibrated", True, True, REFERENCES)]
-    # the configuration brief ships (CheckerConfig defaults), untuned, for comparison
-    sh = checker.config
+
+def _shipped_part(sh: CheckerConfig, item_verdicts: list[list[Verdict]], labels: list[int],
+                  idx: dict[str, list[int]]) -> dict:
+    """The configuration brief ships (CheckerConfig defaults), untuned, for comparison."""
     sh_scores = item_scores(item_verdicts, sh)
     sh_preds = sh_scores >= sh.threshold
-    parts.append({"name": "shipped_default", "config": sh, "threshold": round(sh.threshold, 4), "preds": sh_preds,
-                  "scores": sh_scores,
-                  "tune_balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[TUNE_SPLIT]], sh_preds[idx[TUNE_SPLIT]]), 4),
-                  "balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[REPORT_SPLIT]], sh_preds[idx[REPORT_SPLIT]]), 4)
-                  if idx[REPORT_SPLIT] else None})
-    protocols = threshold_protocols(item_verdicts, labels, [x["split"] for x in items], [x["doc"] for x in items],
-                                    {"shipped_rule": sh, "llm_only": replace(sh, use_exact=False)})
-    # the headline checker: of the two full checkers, the one better on the tuning split (never the report split)
-    head = max((parts[4], parts[0]), key=lambda p: p["tune_balanced_accuracy"])
-    rep = idx[REPORT_SPLIT]
+    return {"name": "shipped_default", "config": sh, "threshold": round(sh.threshold, 4), "preds": sh_preds,
+            "scores": sh_scores,
+            "tune_balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[TUNE_SPLIT]], sh_preds[idx[TUNE_SPLIT]]), 4),
+            "balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[REPORT_SPLIT]], sh_preds[idx[REPORT_SPLIT]]), 4)
+            if idx[REPORT_SPLIT] else None}
 
-    # errors by edit type on the report split
+
+def _all_parts(checker: FaithfulnessChecker, item_verdicts: list[list[Verdict]], labels: list[int],
+               idx: dict[str, list[int]]) -> list[dict]:
+    """The tuned configurations (the checker's parts alone and combined) and the shipped default."""
+    base = checker.config
+    args = (item_verdicts, labels, idx, base)
+    return [_tuned_part("combined", *args, True, True), _tuned_part("llm_only", *args, True, False),
+            _tuned_part("exact_only", *args, False, True), _tuned_part("llm_calibrated", *args, True, False, REFERENCES),
+            _tuned_part("combined_calibrated", *args, True, True, REFERENCES),
+            _shipped_part(base, item_verdicts, labels, idx)]
+
+
+def _by_edit_type(items: list[dict], rep: list[int], parts: list[dict]) -> dict[str, dict]:
+    """Accuracy of each configuration per edit type (and label) on the report split."""
     by_edit: dict[str, dict] = {}
     for i in rep:
         x = items[i]
@@ -232,26 +243,26 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
     for d in by_edit.values():
         for p in parts:
             d[p["name"]] = round(d[p["name"]] / d["n"], 3)
+    return by_edit
 
-    comb = head
-    flag_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"label0": 0, "label1": 0})
-    for i in rep:
-        for f in sorted({f for v in item_verdicts[i] for f in v.flags}):
-            flag_counts[f][f"label{items[i]['label']}"] += 1
 
-    # cost: the first claim of a source pays for its prefix, the rest only for their own tokens
+def _cost(pairs: list[tuple[str, str]], verdicts: list[Verdict], items: list[dict], wall: float) -> dict:
+    """Cost: the first claim of a source pays for its prefix, the rest only for their own tokens."""
     firsts, rest, seen = [], [], set()
     for (c, doc), v in zip(pairs, verdicts):
         key = (doc, v.window)
         (rest if key in seen else firsts).append(v.seconds)
         seen.add(key)
     llm_s = sum(v.seconds for v in verdicts)
-    cost = {"claims": len(pairs), "items": len(items), "documents": len({x["doc"] for x in items}),
+    return {"claims": len(pairs), "items": len(items), "documents": len({x["doc"] for x in items}),
             "llm_seconds_total": round(llm_s, 1), "seconds_per_claim_all_in": round(llm_s / max(1, len(pairs)), 3),
             "seconds_per_claim_marginal_p50": round(statistics.median(rest), 3) if rest else None,
             "seconds_per_source_prefix_p50": round(statistics.median(firsts), 2) if firsts else None,
             "wall_seconds_this_run": round(wall, 1), "cached_this_run": sum(v.cached for v in verdicts)}
 
+
+def _errors(items: list[dict], rep: list[int], comb: dict, item_verdicts: list[list[Verdict]]) -> list[dict]:
+    """The report-split items the headline checker gets wrong."""
     worst = []
     for i in rep:
         if bool(comb["preds"][i]) != bool(items[i]["label"]):
@@ -260,6 +271,49 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
                           "summary": items[i]["summary"], "score": round(float(comb["scores"][i]), 4),
                           "p_llm": [round(v.p_llm, 4) if v.p_llm is not None else None for v in vs],
                           "flags": sorted({f for v in vs for f in v.flags})})
+    return worst
+
+
+def _save_run(out_dir: Path, result: dict, items: list[dict], item_verdicts: list[list[Verdict]], parts: list[dict],
+              comb: dict, has_report: bool) -> None:
+    """Verdicts, then the result (written last: marks the run complete), then the calibration plot."""
+    from eval.runs import RunStore, write_jsonl
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out_dir / "checker_verdicts.jsonl", (
+        {"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
+         **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
+         "score_headline": round(float(comb["scores"][i]), 6),
+         **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
+         "verdicts": [v.to_dict() for v in vs]} for i, (x, vs) in enumerate(zip(items, item_verdicts))))
+    RunStore(out_dir.parent).save(out_dir, result, "checker_result.json")  # written last: marks the run complete
+    from eval.qa.report import plot_calibration
+
+    try:
+        plot_calibration(out_dir / "checker_verdicts.jsonl", out_dir / "calibration.png", REPORT_SPLIT if has_report else TUNE_SPLIT)
+    except Exception as e:  # a plot must not lose the run
+        print(f"calibration plot failed: {e}", file=sys.stderr)
+
+
+def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None, limit: int | None = None,
+                          granularity: str = "claims", out_dir: Path | None = None, progress: bool = True) -> dict:
+    """Score every SummEdits pair, tune on the evaluation split, report on the test split."""
+    items = _load_items(path, limit)
+    pairs, verdicts, item_verdicts, wall = _score_items(checker, items, granularity, progress)
+    idx = {k: [i for i, x in enumerate(items) if x["split"] == k] for k in (TUNE_SPLIT, REPORT_SPLIT)}
+    labels = [int(x["label"]) for x in items]
+    parts = _all_parts(checker, item_verdicts, labels, idx)
+    sh = checker.config
+    protocols = threshold_protocols(item_verdicts, labels, [x["split"] for x in items], [x["doc"] for x in items],
+                                    {"shipped_rule": sh, "llm_only": replace(sh, use_exact=False)})
+    # the headline checker: of the two full checkers, the one better on the tuning split (never the report split)
+    comb = max((parts[4], parts[0]), key=lambda p: p["tune_balanced_accuracy"])
+    rep = idx[REPORT_SPLIT]
+    flag_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"label0": 0, "label1": 0})
+    for i in rep:
+        for f in sorted({f for v in item_verdicts[i] for f in v.flags}):
+            flag_counts[f][f"label{items[i]['label']}"] += 1
     result = {
         "benchmark": "SummEdits news", "file": str(path or DEFAULT_PATH), "granularity": granularity,
         "tune_split": TUNE_SPLIT, "report_split": REPORT_SPLIT,
@@ -270,31 +324,15 @@ def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None
                                        "tune_balanced_accuracy": p["tune_balanced_accuracy"],
                                        "threshold": p["threshold"], "config": p["config"].to_dict()} for p in parts},
         "threshold_protocols": protocols,
-        "by_edit_type": dict(sorted(by_edit.items())),
+        "by_edit_type": dict(sorted(_by_edit_type(items, rep, parts).items())),
         "flags_on_report_split": dict(flag_counts),
-        "cost": cost, "model": checker.model_id, "prompt_version": checker.prompt_version,
+        "cost": _cost(pairs, verdicts, items, wall), "model": checker.model_id, "prompt_version": checker.prompt_version,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"), "git_commit": _git_commit(),
         "machine": f"{platform.machine()} {platform.system()}", "published": PUBLISHED,
-        "errors": worst[:40], "limit": limit,
+        "errors": _errors(items, rep, comb, item_verdicts)[:40], "limit": limit,
     }
     if out_dir:
-        from eval.runs import RunStore, write_jsonl
-
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_jsonl(out_dir / "checker_verdicts.jsonl", (
-            {"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
-             **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
-             "score_headline": round(float(comb["scores"][i]), 6),
-             **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
-             "verdicts": [v.to_dict() for v in vs]} for i, (x, vs) in enumerate(zip(items, item_verdicts))))
-        RunStore(out_dir.parent).save(out_dir, result, "checker_result.json")  # written last: marks the run complete
-        from eval.qa.report import plot_calibration
-
-        try:
-            plot_calibration(out_dir / "checker_verdicts.jsonl", out_dir / "calibration.png", REPORT_SPLIT if rep else TUNE_SPLIT)
-        except Exception as e:  # a plot must not lose the run
-            print(f"calibration plot failed: {e}", file=sys.stderr)
+        _save_run(out_dir, result, items, item_verdicts, parts, comb, bool(rep))
     return result
 
 

@@ -14,6 +14,7 @@ from retrieval.ofsted import AREA_WORDINGS, ILACS_GRADES, grade_pattern, normali
 from retrieval.store import StoredDocument
 
 from summarizer.answer.records import Passage, number_passages
+from summarizer.answer.spans import passage_span
 
 AREA_LABELS = AREA_WORDINGS
 _ASKS_JUDGEMENT = re.compile(
@@ -57,8 +58,9 @@ def judgement_card(doc: StoredDocument) -> Passage | None:
     dates = f" (inspection dates: {' to '.join(_human_date(d) for d in when[:2])})" if when else ""
     text = (f"Ofsted's judgements on {council or 'the council'}'s children's services{dates}: "
             + "; ".join(f"{AREA_LABELS.get(a, a)}: {g}" for a, g in seen.items()) + ".")
-    return Passage(0, doc.id, f"{doc.id}{CARD_SUFFIX}", doc.title, text, min(j.start for j in rows),
-                   max(j.end for j in rows), doc.date, doc.source, [council] if council else list(doc.meta.councils))
+    start, end = passage_span(doc.text, text, min(j.start for j in rows), max(j.end for j in rows))  # the table
+    return Passage(0, doc.id, f"{doc.id}{CARD_SUFFIX}", doc.title, text, start, end, doc.date, doc.source,
+                   [council] if council else list(doc.meta.councils))
 
 
 def with_judgement_cards(question: str, passages: list[Passage], document) -> list[Passage]:

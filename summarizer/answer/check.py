@@ -1,4 +1,5 @@
-"""Step: check each generated sentence against the passages it cites (exact checks, no model)."""
+"""Exact checks, no model: what the question asks that no passage holds (for the gate), and each generated sentence
+against the passages it cites (as composing completes it)."""
 from __future__ import annotations
 
 import re
@@ -8,11 +9,12 @@ from retrieval.instructions import has_instructions, strip_instructions
 
 from summarizer.answer.cards import card_conflict
 from summarizer.answer.records import AnswerSentence, DropCode, DropReason, Passage
-from summarizer.support import check_support, content_terms, years
+from summarizer.support import check_support, content_terms, name_in, names, number_in, numbers, years
 
 _CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
 # how a question frames what it asks (speech, naming, the articles themselves): an answer repeating one of these has
 # not repeated an unsupported premise ("Who spoke for..." is answered by a passage where someone "said")
+_GENERIC_NAMES = {"Ofsted", "Council", "Children", "Services", "Social", "Inspectors", "Inspection"}
 _FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign signed want wanted wants name named "
                   "names mention mentioned mentions tell told article articles report reported reports")
 
@@ -20,6 +22,23 @@ _FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign sig
 @lru_cache(maxsize=1)
 def _framing_terms() -> frozenset[str]:
     return frozenset(content_terms(_FRAMING_WORDS))
+
+
+def question_gaps(question: str, passages: list[Passage], articles: list[str] | None = None) -> list[str]:
+    """Years, numbers and names the question asks about that neither the passages nor their articles mention."""
+    evidence = " ".join(f"{p.title} {p.date or ''} {p.text}" for p in passages) + " " + " ".join(articles or [])
+    # a report is published some months after its inspection: an article dated 2016 may describe a 2015 visit
+    years_shown = {int(p.date[:4]) for p in passages if p.date and p.date[:4].isdigit()}
+    evidence += " " + " ".join(str(y - 1) for y in years_shown)
+    gaps = [n for n in numbers(question) if not number_in(n, evidence)]
+    for name in names(question):
+        parts = name.split()
+        if question.lstrip().startswith(name):  # a sentence-initial word may be a verb ("Ask", "Did")
+            parts = parts[1:]
+        parts = [w for w in parts if w not in _GENERIC_NAMES]
+        if parts and not name_in(" ".join(parts), evidence):
+            gaps.append(name)
+    return gaps
 
 
 def parse_sentence(raw: str) -> tuple[str, list[int]]:

@@ -1,9 +1,19 @@
-"""Step: compose the answer: stream the model's tokens and cut them into sentences (with their citations)."""
+"""Steps 4-5, compose and check: stream the model's tokens, cut them into sentences (with their citations) and check
+each sentence as it completes."""
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable, Generator, Iterator
+from typing import Protocol
 
 from retrieval.sentences import split_sentences
+
+from summarizer.answer import prompts
+from summarizer.answer.events import AskEvent, TokenStreamed
+from summarizer.answer.records import AnswerSentence, Passage
+
+STOP = ["<|im_end|>", "\n\n\n"]
 
 _CITE_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+[^\]]*\]\s*)+)")
 _SENTENCE_DONE = re.compile(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]")
@@ -36,3 +46,32 @@ class SentenceBuffer:
         elif done:
             self.text = self.text[done[-1][1]:]
         return out
+
+
+class StreamingModel(Protocol):
+    """What composing needs from the model: its settings (max_answer_tokens) and a token stream."""
+
+    settings: object
+
+    def stream(self, prompt: str, max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]: ...
+
+
+def compose(llm: StreamingModel, question: str, passages: list[Passage], check: Callable[[str], AnswerSentence],
+            timings: dict[str, float], t0: float) -> Generator[AskEvent, None, list[AnswerSentence]]:
+    """Yield each token as it streams; return the checked sentences (check is applied to each as it completes).
+
+    Generation stops early once a sentence repeats (greedy decoding has started to loop); timings gain generate_s
+    and first_token_s."""
+    buf, drafts = SentenceBuffer(), []
+    first_token = None
+    for tok in llm.stream(prompts.answer_prompt(passages, question), llm.settings.max_answer_tokens, stop=STOP):
+        first_token = first_token if first_token is not None else time.perf_counter() - t0
+        yield TokenStreamed(tok)
+        drafts.extend(check(raw) for raw in buf.add(tok))
+        texts = [d.text.lower() for d in drafts]
+        if len(texts) != len(set(texts)):
+            buf.text = ""
+            break
+    drafts.extend(check(raw) for raw in buf.flush())
+    timings.update(generate_s=time.perf_counter() - t0, first_token_s=first_token or 0.0)
+    return drafts
