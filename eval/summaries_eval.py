@@ -112,10 +112,50 @@ def format_confusion(result: dict) -> str:
     return "\n".join(out)
 
 
-def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
-    """Field accuracy of stored summaries against the hand-checked gold records, and evidence-check pass share."""
+def _score_council(doc_id: str, ge: dict, entry, fields: Counter, correct: Counter, misses: list[dict]) -> None:
+    """Count one gold council entry's fields (council, kind, judgements, key figures) against the stored entry."""
     from summarizer.support import number_in, numbers
 
+    fields["council"] += 1
+    correct["council"] += entry is not None
+    if entry is None:
+        misses.append({"doc_id": doc_id, "council": ge["council"], "field": "council"})
+    for f in ("inspection_kind", "judgement", "previous_judgement"):
+        fields[f] += 1
+        got = getattr(entry, f) if entry else None
+        ok = got == ge.get(f)
+        correct[f] += ok
+        if not ok:
+            misses.append({"doc_id": doc_id, "council": ge["council"], "field": f, "gold": ge.get(f),
+                           "got": got})
+    figs = " ".join(i.text for i in entry.figures) + " " + " ".join(
+        i.text for i in entry.weaknesses + entry.strengths + entry.actions) if entry else ""
+    for fig in ge.get("key_figures", []):
+        fields["key_figures"] += 1
+        nums = numbers(fig)
+        ok = bool(nums) and all(number_in(n, figs) for n in nums)
+        correct["key_figures"] += ok
+        if not ok:
+            misses.append({"doc_id": doc_id, "council": ge["council"], "field": "key_figure",
+                           "gold": fig})
+
+
+def _items_with_absent_numbers(summaries: list) -> int:
+    """Kept items whose text has a number their evidence lacks."""
+    from summarizer.support import number_in, numbers
+
+    bad_numbers = 0
+    for s in summaries:
+        for _, _, it in s.items():
+            ev = " ".join(e.text for e in it.evidence)
+            text = getattr(it, "text", "")
+            if any(not number_in(n, ev) for n in numbers(text)):
+                bad_numbers += 1
+    return bad_numbers
+
+
+def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
+    """Field accuracy of stored summaries against the hand-checked gold records, and evidence-check pass share."""
     gold = [json.loads(line) for line in open(gold_path or GOLD, encoding="utf-8") if line.strip()]
     by_doc = {s.doc_id: s for s in summaries}
     fields = Counter()
@@ -126,42 +166,14 @@ def gold_eval(summaries: list, gold_path: Path | None = None) -> dict:
         if rec is None:  # not summarized yet: reported under "summarized", not scored
             continue
         for ge in g["councils"]:
-            entry = rec.entry(ge["council"]) if rec else None
-            fields["council"] += 1
-            correct["council"] += entry is not None
-            if entry is None:
-                misses.append({"doc_id": g["doc_id"], "council": ge["council"], "field": "council"})
-            for f in ("inspection_kind", "judgement", "previous_judgement"):
-                fields[f] += 1
-                got = getattr(entry, f) if entry else None
-                ok = got == ge.get(f)
-                correct[f] += ok
-                if not ok:
-                    misses.append({"doc_id": g["doc_id"], "council": ge["council"], "field": f, "gold": ge.get(f),
-                                   "got": got})
-            figs = " ".join(i.text for i in entry.figures) + " " + " ".join(
-                i.text for i in entry.weaknesses + entry.strengths + entry.actions) if entry else ""
-            for fig in ge.get("key_figures", []):
-                fields["key_figures"] += 1
-                nums = numbers(fig)
-                ok = bool(nums) and all(number_in(n, figs) for n in nums)
-                correct["key_figures"] += ok
-                if not ok:
-                    misses.append({"doc_id": g["doc_id"], "council": ge["council"], "field": "key_figure",
-                                   "gold": fig})
+            _score_council(g["doc_id"], ge, rec.entry(ge["council"]) if rec else None, fields, correct, misses)
         extra = [e.council for e in (rec.councils if rec else []) if e.council not in {c["council"] for c in g["councils"]}]
         if extra:
             misses.append({"doc_id": g["doc_id"], "field": "extra councils", "got": extra})
     # evidence checks over every item kept and dropped
     kept = sum(1 for s in summaries for _ in s.items())
     dropped = sum(len(s.dropped) for s in summaries)
-    bad_numbers = 0
-    for s in summaries:
-        for _, _, it in s.items():
-            ev = " ".join(e.text for e in it.evidence)
-            text = getattr(it, "text", "")
-            if any(not number_in(n, ev) for n in numbers(text)):
-                bad_numbers += 1
+    bad_numbers = _items_with_absent_numbers(summaries)
     return {
         "documents": len(gold), "summarized": sum(1 for g in gold if g["doc_id"] in by_doc),
         "accuracy": {f: {"n": fields[f], "correct": correct[f], "accuracy": round(correct[f] / fields[f], 4)}
