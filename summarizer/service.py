@@ -39,26 +39,20 @@ def expected_model_calls(doc) -> int:
         return 2
 
 
-class _CallReporter:
-    """A summarizer backend that reports each model call to a SummaryProgress before making it."""
+def _call_counter(on_model_call: SummaryProgress, expected: int) -> Callable[[], None]:
+    """A Summarizer ``on_call`` that counts model calls and tells on_model_call (calls, expected) before each one
+    (expected grows with the count when the estimate was low)."""
+    calls = 0
+    lock = threading.Lock()
 
-    def __init__(self, inner, on_call: SummaryProgress, expected: int) -> None:
-        self.inner, self.on_call, self.expected, self.calls = inner, on_call, expected, 0
-        self.name, self.model_id = inner.name, inner.model_id
-        self.parallel = getattr(inner, "parallel", False)
+    def on_call() -> None:
+        nonlocal calls, expected
+        with lock:
+            calls += 1
+            expected = max(expected, calls)
+            on_model_call(calls, expected)
 
-    def _report(self) -> None:
-        self.calls += 1
-        self.expected = max(self.expected, self.calls)
-        self.on_call(self.calls, self.expected)
-
-    def generate_json(self, system, user, schema, max_tokens=600):
-        self._report()
-        return self.inner.generate_json(system, user, schema, max_tokens=max_tokens)
-
-    def stream_text(self, system, user, max_tokens=200):
-        self._report()
-        return self.inner.stream_text(system, user, max_tokens=max_tokens)
+    return on_call
 
 
 class BriefService:
@@ -172,11 +166,12 @@ class BriefService:
             if missing:
                 raise KeyError(f"not in the index: {', '.join(missing)}")
             docs = [docs_by_id[i] for i in ids]
+        on_call = None
         if on_model_call is not None:
             expected = sum(expected_model_calls(d) for d in docs)
             on_model_call(0, expected)
-            backend = _CallReporter(backend or self.backend(), on_model_call, expected)
-        summarizer = Summarizer(backend or self.backend())
+            on_call = _call_counter(on_model_call, expected)
+        summarizer = Summarizer(backend or self.backend(), on_call=on_call)
         return run_batch(docs, summarizer, self.result_store(), workers=workers or self.settings.backend.workers,
                          progress=progress, force=force)
 

@@ -25,12 +25,19 @@ _STOP = set(
     only own same just now he she his her we our you your i me my said says say told according
     """.split()
 )
-_NUM_WORDS = {
+# Spelled-out numbers, written once: each word and the number it names. number_in matches them; the quantity
+# patterns (states_quantity here, the summaries' figure check) are built from the same words plus their own extras.
+NUMBER_WORDS: dict[str, str] = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
     "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "hundred": "100",
-    "half": "50%", "twice": "2", "second": "2", "third": "3",
 }
+_NUM_WORDS = NUMBER_WORDS | {"half": "50%", "twice": "2", "second": "2", "third": "3"}
 _NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|per cent|percent)?", re.I)
+
+
+def number_words_pattern(*extra: str) -> re.Pattern[str]:
+    """A case-insensitive whole-word regex of the spelled-out numbers (NUMBER_WORDS) plus extra words/alternatives."""
+    return re.compile(r"\b(?:" + "|".join([*NUMBER_WORDS, *extra]) + r")\b", re.I)
 
 
 def words(text: str) -> list[str]:
@@ -338,9 +345,8 @@ def check_support(claim: str, source: str) -> SupportCheck:
     return check_claim(claim, source)
 
 
-_QUANTITY_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
-    r"thousands?|dozens?|twice|half|third|quarter|all|none|majority|minority)\b", re.I)
+_QUANTITY_WORDS = number_words_pattern("thirty", "forty", "fifty", "hundreds", "thousands?", "dozens?", "twice", "half",
+                                       "third", "quarter", "all", "none", "majority", "minority")
 _ASKS_QUANTITY = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:proportion|percentage|share|number|figure|amount)\b",
                             re.I)
 

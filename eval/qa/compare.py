@@ -5,11 +5,12 @@ NEUTRAL = {"questions", "answerable", "unanswerable", "claims_checked"}  # count
 LOWER_IS_BETTER = {"false_refusal_rate", "false_refusals", "hallucinated_answers", "sentences_dropped_share",
                    "wrong_answers",
                    "answers_attributing_comments",
-                   "answer_total_s_p50", "first_token_s_p50", "prompt_tokens_p50"}
+                   "answer_total_s_p50", "total_s_p50", "first_token_s_p50", "prompt_tokens_p50"}
 
 
 def flat_metrics(summary: dict) -> dict[str, float]:
-    """A run summary as flat numeric metrics ("retrieval.dense.mrr", "multi.recall@5", "extractive.key_facts_correct")."""
+    """A run summary as flat numeric metrics ("retrieval.dense.mrr", "multi.recall@5", "by_blind.blind.recall@5",
+    "extractive.key_facts_correct")."""
     out = {}
     for k, v in summary.items():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -22,11 +23,12 @@ def flat_metrics(summary: dict) -> dict[str, float]:
             for mk, mv in v.items():
                 if isinstance(mv, (int, float)) and mk != "questions":
                     out[f"{k.removesuffix('_baseline')}.{mk}"] = mv
-        elif k == "by_type" and isinstance(v, dict):
+        elif k in ("by_type", "by_blind") and isinstance(v, dict):
+            prefix = "" if k == "by_type" else "by_blind."
             for t, m in v.items():
                 for mk, mv in m.items():
                     if mk != "n" and isinstance(mv, (int, float)):
-                        out[f"{t}.{mk}"] = mv
+                        out[f"{prefix}{t}.{mk}"] = mv
     return out
 
 

@@ -1,7 +1,22 @@
 """Text output of the QA eval: a run's summary (`brief eval --qa`) and a comparison of two runs (`--compare`)."""
 from __future__ import annotations
 
+from eval.qa.groups import GROUP_HEADS, group_columns
 from eval.qa.metrics import HEADLINE
+
+def group_table(title: str, groups: dict[str, dict]) -> list[str]:
+    """A by_type or by_blind breakdown as an aligned text table (— where a metric does not apply to a group)."""
+    if not groups:
+        return []
+    cols = group_columns(groups)
+    heads = [GROUP_HEADS.get(c, c) for c in cols]
+    rows = [[name, *[_fmt(v.get(c)) for c in cols]] for name, v in groups.items()]
+    width0 = max(len(title), *(len(r[0]) for r in rows))
+    widths = [max(len(h), *(len(r[i + 1]) for r in rows)) for i, h in enumerate(heads)]
+    lines = ["", "  " + title.ljust(width0) + "  " + "  ".join(h.rjust(w) for h, w in zip(heads, widths))]
+    for r in rows:
+        lines.append("  " + r[0].ljust(width0) + "  " + "  ".join(c.rjust(w) for c, w in zip(r[1:], widths)))
+    return lines
 
 
 def _baseline_lines(s: dict) -> list[str]:
@@ -57,8 +72,8 @@ def format_summary(result: dict) -> str:
         if k in s:
             lines.append(f"  {k:24} {s[k]}")
     lines.extend(_baseline_lines(s))
-    for t, v in s["by_type"].items():
-        lines.append(f"  [{t}] " + ", ".join(f"{k}={v[k]}" for k in v))
+    lines.extend(group_table("type", s.get("by_type") or {}))
+    lines.extend(group_table("blind", s.get("by_blind") or {}))
     lines.extend(_item_lines(result))
     if result.get("run_dir"):
         lines.append(f"  run stored in {result['run_dir']} (report.md, report.html, result.json)")

@@ -1,4 +1,5 @@
-"""QA files: one JSON object per line (id, question, answerable, docs, facts, type, wrong; see eval/datasets/README.md)."""
+"""QA files: one JSON object per line (id, question, answerable, docs, facts, type, wrong, and the optional councils,
+absent and blind; see eval/datasets/README.md)."""
 from __future__ import annotations
 
 import json
@@ -17,19 +18,34 @@ class QAItem:
     facts: list[list[str]] = field(default_factory=list)
     type: str = ""
     wrong: list[str] = field(default_factory=list)  # strings whose presence makes an answer wrong (other grades)
+    councils: list[str] = field(default_factory=list)  # `councils` questions: the councils a correct answer names
+    absent: str = ""  # `partial` questions: the part of the question the documents do not answer
+    blind: bool = False  # written before anyone saw the system's answers; reported apart
 
 
 class QAFileError(ValueError):
     """A QA file that cannot be read; the message names the line and the problem."""
 
 
+def _strings(d: dict, key: str) -> list[str]:
+    """An optional list-of-strings field ([] when missing); TypeError when it is not a list."""
+    v = d.get(key, [])
+    if not isinstance(v, list):
+        raise TypeError(f"{key} must be a list of strings, got {type(v).__name__}")
+    return [str(x) for x in v]
+
+
 def _item(d: dict, n: int) -> QAItem:
     """One parsed line as a QAItem (type defaults from answerable and the number of gold articles)."""
     docs = list(d.get("docs", []))
     kind = d.get("type") or ("unanswerable" if not d["answerable"] else "single" if len(docs) < 2 else "multi")
+    blind = d.get("blind", False)
+    if not isinstance(blind, bool):
+        raise TypeError(f"blind must be true or false, got {blind!r}")
     return QAItem(id=str(d.get("id", f"line{n}")), question=d["question"], answerable=bool(d["answerable"]),
                   docs=docs, facts=[list(g) if isinstance(g, list) else [g] for g in d.get("facts", [])],
-                  type=kind, wrong=[str(w) for w in d.get("wrong", [])])
+                  type=kind, wrong=_strings(d, "wrong"), councils=_strings(d, "councils"),
+                  absent=str(d.get("absent") or ""), blind=blind)
 
 
 def load_qa(path: Path) -> list[QAItem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 
+from eval.qa.groups import by_blind, by_type, council_scores
 from summarizer.support import check_support, content_terms
 
 KS = (1, 2, 3, 5, 10)  # the k of recall@k
@@ -111,8 +112,13 @@ def score_item(item, answer, hit_docs: list[str], claims: list[dict] | None = No
                retrieval: dict[str, list[str]] | None = None, extractive: str | None = None) -> dict:
     """Per-question verdicts."""
     rec = {"id": item.id, "question": item.question, "type": item.type, "answerable": item.answerable,
-           "gold_docs": item.docs, "status": answer.status, "answer": answer.text, "p_answerable": answer.p_answerable,
-           "timings": answer.timings, "prompt_tokens": answer.prompt_tokens, "retrieved_docs": hit_docs}
+           "blind": item.blind, "gold_docs": item.docs, "status": answer.status, "answer": answer.text,
+           "p_answerable": answer.p_answerable, "timings": answer.timings, "prompt_tokens": answer.prompt_tokens,
+           "retrieved_docs": hit_docs}
+    if item.councils:
+        rec.update(council_scores(answer.text, answer.refused, item.councils, item.question))
+    if item.absent:
+        rec["absent"] = item.absent
     rec["recall@5"] = recall_at(hit_docs, item.docs, 5) if item.answerable else None
     outcome = answer_outcome(item, answer)
     rec.update({k: v for k, v in outcome.items() if k not in ("status", "answer")})
@@ -252,24 +258,9 @@ def _council_baseline(records: list[dict]) -> dict | None:
     }
 
 
-def _by_type(records: list[dict], with_faithfulness: bool) -> dict[str, dict]:
-    """The main metrics per question type (single, multi, unanswerable, ...)."""
-    mean = _mean
-    by_type: dict[str, dict] = {}
-    for t in sorted({r["type"] for r in records}):
-        rs = [r for r in records if r["type"] == t]
-        by_type[t] = {"n": len(rs), "recall@5": mean(r["recall@5"] for r in rs),
-                      "refusal_correct": mean(1.0 if r["refusal_correct"] else 0.0 for r in rs),
-                      "key_facts_correct": mean((1.0 if r["facts_all"] else 0.0) if r["answerable"] else None for r in rs)}
-        if with_faithfulness:
-            by_type[t]["faithfulness"] = mean(r.get("faithfulness") for r in rs)
-        if any("retrieval" in r for r in rs):
-            by_type[t]["mrr"] = mean(r["retrieval"]["hybrid"]["mrr"] for r in rs if "retrieval" in r)
-    return by_type
-
-
 def summarise(records: list[dict]) -> dict:
-    """The run's summary: headline metrics, faithfulness, retrieval and answer baselines, and a per-type breakdown."""
+    """The run's summary: headline metrics, faithfulness, retrieval and answer baselines, and the same metrics per
+    question type (by_type) and for blind and not-blind questions (by_blind; see eval.qa.groups)."""
     ans = [r for r in records if r["answerable"]]
     out = _headline(records)
     out.update(_faithfulness(records))
@@ -286,5 +277,6 @@ def summarise(records: list[dict]) -> dict:
             "key_facts_correct": _mean(1.0 if r["extractive_facts_all"] else 0.0 for r in ext),
             "key_facts_partial": _mean(r["extractive_facts_found"] / r["facts_total"] if r["facts_total"] else 1.0 for r in ext),
         }
-    out["by_type"] = _by_type(records, "faithfulness" in out)
+    out["by_type"] = by_type(records, "faithfulness" in out)
+    out["by_blind"] = by_blind(records, "faithfulness" in out)
     return out

@@ -5,6 +5,7 @@ import html
 import json
 from pathlib import Path
 
+from eval.qa.groups import GROUP_HEADS, group_columns
 from eval.qa.metrics import HEADLINE, KS
 from eval.runs import RUNS_DIR
 
@@ -151,7 +152,7 @@ def _retrieval_blocks(s: dict, run_dir: Path, plt) -> list:
 
 
 def _baseline_and_type_blocks(s: dict) -> list:
-    """The answerer against the extractive baseline, and the metrics by question type."""
+    """The answerer against the extractive baseline, and the metrics by question type and by blind / not blind."""
     blocks: list = []
     if "extractive_baseline" in s:
         e = s["extractive_baseline"]
@@ -159,9 +160,19 @@ def _baseline_and_type_blocks(s: dict) -> list:
         blocks.append(("table", ["answers", "key facts correct", "key facts partial"],
                        [["local LLM answerer", s["key_facts_correct"], s["key_facts_partial"]],
                         ["extractive (top passage's best 2 sentences)", e["key_facts_correct"], e["key_facts_partial"]]]))
-    blocks.append(("h", 2, "By question type"))
-    cols = sorted({k for v in s["by_type"].values() for k in v}, key=lambda k: (k != "n", k))
-    blocks.append(("table", ["type", *cols], [[t, *[v.get(c) for c in cols]] for t, v in s["by_type"].items()]))
+    tables = (("by_type", "By question type", "type"), ("by_blind", "Blind and not-blind questions", "blind"))
+    for key, title, head in tables:
+        groups = s.get(key) or {}
+        if groups:
+            cols = group_columns(groups)
+            blocks.append(("h", 2, title))
+            blocks.append(("table", [head, *[GROUP_HEADS.get(c, c) for c in cols]],
+                           [[t, *[v.get(c) for c in cols]] for t, v in groups.items()]))
+    blocks.append(("p", "key facts: mean share of fact groups matched (answerable questions); all facts: share with "
+                        "every group matched; false refusals: answerable questions refused; refusal acc: unanswerable "
+                        "questions refused; council P/R: councils named in the answer against the question's `councils` "
+                        "list; p50 s: median total seconds per answer, refusals included. Blind questions were written "
+                        "before any answer to them was seen."))
     return blocks
 
 

@@ -10,7 +10,8 @@ Per question:
   passage supports the claim; citation recall = share of supported claims whose citations support them;
 - an extractive baseline: the top passage's best sentences, scored for key facts like an answer.
 
-This module orchestrates a run; the parts live beside it: loading (QA files), metrics (pure scoring), faithfulness
+This module orchestrates a run; the parts live beside it: loading (QA files), metrics (pure scoring), groups (the
+same metrics per question type and for blind / not-blind questions, council-list precision and recall), faithfulness
 (claim checks), formatting (text output), compare (run diffs), report (Markdown/HTML), protocols (what the service
 must offer), and eval/runs.py (RunStore: where runs are stored under eval/runs/<timestamp>/, with settings, model
 id, git commit and items.jsonl written as it goes, so an interrupted run resumes).

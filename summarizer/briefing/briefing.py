@@ -109,6 +109,75 @@ def _doc_date(doc: StoredDocument | None, entry: CouncilEntry | None) -> str | N
     return None
 
 
+Visit = tuple[TimelineEntry, dict[str, list], ArticleSummary]  # a summarized visit, its themes' items, its record
+
+
+def _summary_visit(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument | None) -> Visit:
+    """The timeline entry of a council's stored summary, with the items behind each of its themes."""
+    te = TimelineEntry(
+        date=_doc_date(doc, entry), kind=entry.inspection_kind, judgement=entry.judgement,
+        previous_judgement=entry.previous_judgement, doc_id=rec.doc_id, title=rec.title, doc_type=rec.doc_type,
+        areas={a.area: a.grade for a in entry.areas},
+        weaknesses=[w.text for w in entry.weaknesses + entry.improvements][:6],
+        strengths=[s.text for s in entry.strengths][:4],
+    )
+    if entry.judgement_evidence:
+        te.citations.append(Citation.of(rec, entry.judgement_evidence[0]))
+    for it in (entry.weaknesses + entry.improvements)[:3]:
+        te.citations.append(Citation.of(rec, it.evidence[0]))
+    themes = _item_themes(entry)
+    te.themes = sorted(themes)
+    return te, themes, rec
+
+
+def _metadata_entry(d: StoredDocument, council: str) -> TimelineEntry:
+    """The timeline entry of a document with no stored summary: code metadata only."""
+    js = [j for j in d.meta.judgements if j.council == council]
+    overall = next((j.grade for j in js if j.area == "overall effectiveness"), js[0].grade if js else None)
+    te = TimelineEntry(date=_doc_date(d, None), kind=d.meta.inspection_kind, judgement=overall,
+                       previous_judgement=None, doc_id=d.id, title=d.title, doc_type=d.meta.doc_type,
+                       areas={j.area: j.grade for j in js if j.area}, summarized=False)
+    if js and js[0].start is not None:
+        te.citations.append(Citation(d.id, d.title, js[0].start, js[0].end, d.text[js[0].start:js[0].end]))
+    return te
+
+
+def _recurring(visits_themes: list[Visit]) -> list[dict]:
+    """Recurring weaknesses: each theme raised in two or more visits, most visits first, with a citation each."""
+    theme_visits: dict[str, list[tuple[TimelineEntry, list, ArticleSummary]]] = {}
+    for te, themes, rec in visits_themes:
+        for t, items in themes.items():
+            theme_visits.setdefault(t, []).append((te, items, rec))
+    out = []
+    for t, visits in sorted(theme_visits.items(), key=lambda kv: -len(kv[1])):
+        if len(visits) < 2:
+            continue
+        out.append({
+            "theme": t,
+            "visits": [f"{te.date or 'undated'} {te.kind or ''} ({te.doc_id})".strip() for te, _, _ in visits],
+            "citations": [asdict(Citation.of(rec, items[0].evidence[0])) for _, items, rec in visits],
+        })
+    return out
+
+
+def _change(a: TimelineEntry, c: TimelineEntry) -> str:
+    """What changed from one visit to the next: the judgement, and the themes kept, new and gone."""
+    parts = []
+    if a.judgement != c.judgement and (a.judgement or c.judgement):
+        parts.append(f"judgement {a.judgement or 'not stated'} → {c.judgement or 'not stated'}")
+    gone = sorted(set(a.themes) - set(c.themes))
+    new = sorted(set(c.themes) - set(a.themes))
+    kept = sorted(set(a.themes) & set(c.themes))
+    if kept:
+        parts.append(f"still raised: {', '.join(kept)}")
+    if new:
+        parts.append(f"newly raised: {', '.join(new)}")
+    if gone:
+        parts.append(f"no longer raised: {', '.join(gone)}")
+    return (f"{a.date or 'undated'} ({a.doc_id}) → {c.date or 'undated'} ({c.doc_id}): "
+            + ("; ".join(parts) if parts else "no change recorded"))
+
+
 def council_briefing(name: str, docs: list[StoredDocument], summaries: list[ArticleSummary],
                      search=None) -> Briefing:
     """Everything the corpus says about one council. ``search(query, council)`` adds retrieval passages."""
@@ -116,73 +185,24 @@ def council_briefing(name: str, docs: list[StoredDocument], summaries: list[Arti
     b = Briefing(council=council, covered=False)
     by_id = {d.id: d for d in docs}
     seen_docs: set[str] = set()
-    per_visit_themes: list[tuple[TimelineEntry, dict[str, list], ArticleSummary]] = []
+    per_visit_themes: list[Visit] = []
     for rec in summaries:
         entry = rec.entry(council)
         if entry is None:
             continue
-        doc = by_id.get(rec.doc_id)
         seen_docs.add(rec.doc_id)
-        te = TimelineEntry(
-            date=_doc_date(doc, entry), kind=entry.inspection_kind, judgement=entry.judgement,
-            previous_judgement=entry.previous_judgement, doc_id=rec.doc_id, title=rec.title, doc_type=rec.doc_type,
-            areas={a.area: a.grade for a in entry.areas},
-            weaknesses=[w.text for w in entry.weaknesses + entry.improvements][:6],
-            strengths=[s.text for s in entry.strengths][:4],
-        )
-        if entry.judgement_evidence:
-            te.citations.append(Citation.of(rec, entry.judgement_evidence[0]))
-        for it in (entry.weaknesses + entry.improvements)[:3]:
-            te.citations.append(Citation.of(rec, it.evidence[0]))
-        themes = _item_themes(entry)
-        te.themes = sorted(themes)
-        b.timeline.append(te)
-        per_visit_themes.append((te, themes, rec))
-    # documents about the council with no stored summary: code metadata only
-    for d in docs:
+        visit = _summary_visit(rec, entry, by_id.get(rec.doc_id))
+        b.timeline.append(visit[0])
+        per_visit_themes.append(visit)
+    for d in docs:  # documents about the council with no stored summary: code metadata only
         if d.id in seen_docs or council not in d.meta.councils[:1] + [j.council for j in d.meta.judgements]:
             continue
-        js = [j for j in d.meta.judgements if j.council == council]
-        overall = next((j.grade for j in js if j.area == "overall effectiveness"), js[0].grade if js else None)
-        te = TimelineEntry(date=_doc_date(d, None), kind=d.meta.inspection_kind, judgement=overall,
-                           previous_judgement=None, doc_id=d.id, title=d.title, doc_type=d.meta.doc_type,
-                           areas={j.area: j.grade for j in js if j.area}, summarized=False)
-        if js and js[0].start is not None:
-            te.citations.append(Citation(d.id, d.title, js[0].start, js[0].end, d.text[js[0].start:js[0].end]))
-        b.timeline.append(te)
+        b.timeline.append(_metadata_entry(d, council))
         b.missing_summaries.append(d.id)
     b.timeline.sort(key=_sort_date)
     b.covered = bool(b.timeline)
-    # recurring weaknesses: a theme raised in two or more visits
-    theme_visits: dict[str, list[tuple[TimelineEntry, list, ArticleSummary]]] = {}
-    for te, themes, rec in per_visit_themes:
-        for t, items in themes.items():
-            theme_visits.setdefault(t, []).append((te, items, rec))
-    for t, visits in sorted(theme_visits.items(), key=lambda kv: -len(kv[1])):
-        if len(visits) < 2:
-            continue
-        b.recurring.append({
-            "theme": t,
-            "visits": [f"{te.date or 'undated'} {te.kind or ''} ({te.doc_id})".strip() for te, _, _ in visits],
-            "citations": [asdict(Citation.of(rec, items[0].evidence[0])) for _, items, rec in visits],
-        })
-    # what changed between consecutive visits
-    dated = [te for te in b.timeline]
-    for a, c in zip(dated, dated[1:]):
-        parts = []
-        if a.judgement != c.judgement and (a.judgement or c.judgement):
-            parts.append(f"judgement {a.judgement or 'not stated'} → {c.judgement or 'not stated'}")
-        gone = sorted(set(a.themes) - set(c.themes))
-        new = sorted(set(c.themes) - set(a.themes))
-        kept = sorted(set(a.themes) & set(c.themes))
-        if kept:
-            parts.append(f"still raised: {', '.join(kept)}")
-        if new:
-            parts.append(f"newly raised: {', '.join(new)}")
-        if gone:
-            parts.append(f"no longer raised: {', '.join(gone)}")
-        b.changes.append(f"{a.date or 'undated'} ({a.doc_id}) → {c.date or 'undated'} ({c.doc_id}): "
-                         + ("; ".join(parts) if parts else "no change recorded"))
+    b.recurring = _recurring(per_visit_themes)
+    b.changes = [_change(a, c) for a, c in zip(b.timeline, b.timeline[1:])]
     if search is not None and b.covered:
         for h in search(f"{council} Ofsted inspection findings", council):
             if h["doc_id"] in seen_docs:

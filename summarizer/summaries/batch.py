@@ -47,6 +47,90 @@ class BatchReport:
                 "seconds_per_article": round(self.seconds / len(self.done), 2) if self.done else None}
 
 
+def _todo(docs: list[StoredDocument], store: ResultStore, rep: BatchReport, force: bool) -> list[StoredDocument]:
+    """The documents still to summarize; those already done for this model and prompt version go to rep.skipped."""
+    done_keys = set() if force else store.done_keys()
+    todo = []
+    for d in docs:
+        if summary_key(d.hash, rep.model_id, PROMPT_VERSION) in done_keys:
+            rep.skipped.append(d.id)
+        else:
+            todo.append(d)
+    return todo
+
+
+@dataclass
+class _Run:
+    """One batch in progress: its report (shared by the workers, under the lock) and the stop flag."""
+
+    summarizer: Summarizer
+    store: ResultStore
+    rep: BatchReport
+    progress: BatchProgress | None
+    t0: float = field(default_factory=time.perf_counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def report(self, doc_id: str) -> None:
+        """Tell progress how many documents are finished (done, failed or skipped)."""
+        rep = self.rep
+        if self.progress:
+            rep.seconds = time.perf_counter() - self.t0
+            self.progress(len(rep.done) + len(rep.failed) + len(rep.skipped), rep.total,
+                          {"tokens_per_s": rep.tokens_per_s, "doc_id": doc_id, "failed": len(rep.failed)})
+
+    def one(self, doc: StoredDocument) -> None:
+        """Summarize and store one document; a failure is stored and counted, a backend that is down stops all."""
+        if self.stop.is_set():
+            return
+        rep, model_id = self.rep, self.rep.model_id
+        key = summary_key(doc.hash, model_id, PROMPT_VERSION)
+        try:
+            rec: ArticleSummary = self.summarizer.summarize(doc)
+        except BackendUnavailable:
+            self.stop.set()
+            raise
+        except Exception as e:  # one article failing never stops the batch
+            msg = f"{type(e).__name__}: {e}"
+            log.warning("summary of %s failed: %s\n%s", doc.id, msg, traceback.format_exc(limit=3))
+            self.store.put_failure(key, doc.id, doc.hash, model_id, PROMPT_VERSION, msg)
+            with self.lock:
+                rep.failed[doc.id] = msg
+            self.report(doc.id)
+            return
+        self.store.put(rec)
+        with self.lock:
+            rep.done.append(doc.id)
+            rep.completion_tokens += rec.stats.completion_tokens
+            rep.prompt_tokens += rec.stats.prompt_tokens
+        self.report(doc.id)
+
+    def serial(self, todo: list[StoredDocument]) -> None:
+        """One document after another, stopping when the backend is down."""
+        for d in todo:
+            try:
+                self.one(d)
+            except BackendUnavailable as e:
+                self.rep.stopped = str(e)
+                break
+
+    def parallel(self, todo: list[StoredDocument], workers: int) -> None:
+        """``workers`` documents at once; the first backend-down error cancels the documents not started."""
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = {pool.submit(self.one, d): d for d in todo}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    pending.pop(fut)
+                    if fut.cancelled():
+                        continue
+                    exc = fut.exception()
+                    if isinstance(exc, BackendUnavailable) and not self.rep.stopped:
+                        self.rep.stopped = str(exc)
+                        for f in pending:
+                            f.cancel()
+
+
 def run_batch(docs: list[StoredDocument], summarizer: Summarizer, store: ResultStore, workers: int = 1,
               progress: BatchProgress | None = None, force: bool = False) -> BatchReport:
     """Summarize docs into store, skipping those already done for this model and prompt version."""
@@ -55,74 +139,18 @@ def run_batch(docs: list[StoredDocument], summarizer: Summarizer, store: ResultS
         log.warning("the %s backend serves one request at a time; running with 1 worker", summarizer.backend.name)
         workers = 1
     rep = BatchReport(total=len(docs), workers=workers, model_id=model_id)
-    done_keys = set() if force else store.done_keys()
-    todo = []
-    for d in docs:
-        if summary_key(d.hash, model_id, PROMPT_VERSION) in done_keys:
-            rep.skipped.append(d.id)
-        else:
-            todo.append(d)
-    t0 = time.perf_counter()
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def report(doc_id: str) -> None:
-        if progress:
-            rep.seconds = time.perf_counter() - t0
-            progress(len(rep.done) + len(rep.failed) + len(rep.skipped), rep.total,
-                     {"tokens_per_s": rep.tokens_per_s, "doc_id": doc_id, "failed": len(rep.failed)})
-
-    def one(doc: StoredDocument) -> None:
-        if stop.is_set():
-            return
-        key = summary_key(doc.hash, model_id, PROMPT_VERSION)
-        try:
-            rec: ArticleSummary = summarizer.summarize(doc)
-        except BackendUnavailable:
-            stop.set()
-            raise
-        except Exception as e:  # one article failing never stops the batch
-            msg = f"{type(e).__name__}: {e}"
-            log.warning("summary of %s failed: %s\n%s", doc.id, msg, traceback.format_exc(limit=3))
-            store.put_failure(key, doc.id, doc.hash, model_id, PROMPT_VERSION, msg)
-            with lock:
-                rep.failed[doc.id] = msg
-            report(doc.id)
-            return
-        store.put(rec)
-        with lock:
-            rep.done.append(doc.id)
-            rep.completion_tokens += rec.stats.completion_tokens
-            rep.prompt_tokens += rec.stats.prompt_tokens
-        report(doc.id)
-
-    report("")
+    todo = _todo(docs, store, rep, force)
+    run = _Run(summarizer, store, rep, progress)
+    run.report("")
     try:
         if workers <= 1:
-            for d in todo:
-                try:
-                    one(d)
-                except BackendUnavailable as e:
-                    rep.stopped = str(e)
-                    break
+            run.serial(todo)
         else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                pending = {pool.submit(one, d): d for d in todo}
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        pending.pop(fut)
-                        if fut.cancelled():
-                            continue
-                        exc = fut.exception()
-                        if isinstance(exc, BackendUnavailable) and not rep.stopped:
-                            rep.stopped = str(exc)
-                            for f in pending:
-                                f.cancel()
+            run.parallel(todo, workers)
     except KeyboardInterrupt:
-        stop.set()
+        run.stop.set()
         rep.stopped = "interrupted"
         raise
     finally:
-        rep.seconds = time.perf_counter() - t0
+        rep.seconds = time.perf_counter() - run.t0
     return rep

@@ -10,8 +10,8 @@ from ui.web.common import UserError, parse_filters
 from ui.web.views import hit_dict
 
 
-def make_tools(service) -> dict[str, Callable]:
-    """{api_name: function} over one service: ask, search, council briefing and stored summary."""
+def _ask_tool(service) -> Callable:
+    """The ask tool: a checked, cited answer to a question."""
 
     def ask(question: str, council: str = "", date_from: str = "", date_to: str = "") -> dict:
         """Answer a question about English councils' children's services from the indexed news articles and Ofsted
@@ -28,6 +28,12 @@ def make_tools(service) -> dict[str, Callable]:
         if not (question or "").strip():
             raise UserError("Give a question.")
         return service.ask(question, parse_filters(council, date_from, date_to)).to_dict()
+
+    return ask
+
+
+def _search_tool(service) -> Callable:
+    """The search tool: the best passages for a query (no language model)."""
 
     def search(query: str, k: int = 5, council: str = "", date_from: str = "", date_to: str = "") -> list[dict]:
         """Hybrid keyword and semantic search over the indexed articles and reports (no language model).
@@ -46,6 +52,12 @@ def make_tools(service) -> dict[str, Callable]:
         k = max(1, min(20, int(k or 5)))
         return [hit_dict(h) for h in service.search(query, k, parse_filters(council, date_from, date_to)).hits]
 
+    return search
+
+
+def _briefing_tool(service) -> Callable:
+    """The council briefing tool: a council's briefing from the stored summaries."""
+
     def council_briefing(council: str) -> dict:
         """A council's briefing from the stored structured summaries: timeline of inspections with judgements and
         findings, recurring issues and what changed between visits, each point citing its article.
@@ -58,6 +70,12 @@ def make_tools(service) -> dict[str, Callable]:
         if not (council or "").strip():
             raise UserError("Give a council.")
         return service.council_briefing(council.strip()).as_dict()
+
+    return council_briefing
+
+
+def _summary_tool(service) -> Callable:
+    """The summary tool: one article's stored structured summary."""
 
     def summary(article_id: str) -> dict:
         """The stored structured summary of one article (per council: inspection kind, date, judgement, weaknesses,
@@ -77,4 +95,10 @@ def make_tools(service) -> dict[str, Callable]:
                     "reason": f"not generated; run `brief summarize {doc_id}` or use the Articles tab"}
         return rec.model_dump(mode="json")
 
-    return {"ask_api": ask, "search_api": search, "council_briefing_api": council_briefing, "summary_api": summary}
+    return summary
+
+
+def make_tools(service) -> dict[str, Callable]:
+    """{api_name: function} over one service: ask, search, council briefing and stored summary."""
+    return {"ask_api": _ask_tool(service), "search_api": _search_tool(service),
+            "council_briefing_api": _briefing_tool(service), "summary_api": _summary_tool(service)}

@@ -1,0 +1,116 @@
+"""The QA datasets obey the rules of eval/datasets/README.md (no model): every fact group has an alternative found
+literally in the question's documents, no fact alternative is in its own question, ids are unique, and the fields
+of each question type are present (councils for `councils`, absent for `partial`)."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from eval.qa.loading import load_qa
+from tests.conftest import ARTICLES, OFSTED, REPO, need_shared
+
+DATASETS = REPO / "eval" / "datasets"
+DEV = DATASETS / "dev.jsonl"
+REPORTS = DATASETS / "reports.jsonl"
+TYPES = {"single", "multi", "unanswerable", "why", "councils", "compare", "partial"}
+NEW_TYPES = {"why", "councils", "compare", "partial"}
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def norm(text: str) -> str:
+    """Lower case, curly quotes straightened, runs of whitespace (PDF line breaks included) as one space."""
+    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip().lower()
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def report_texts() -> dict[str, str]:
+    """Normalised text of every Ofsted report, by the `id` field that `brief ingest` gives it."""
+    path = need_shared(OFSTED / "reports.jsonl")
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            out[d["id"]] = norm(d["text"])
+    return out
+
+
+def article_text(doc_id: str) -> str:
+    return norm((ARTICLES / f"{doc_id}.txt").read_text(encoding="utf-8"))
+
+
+def doc_text(path: Path, doc_id: str) -> str:
+    """The text of one of a question's documents: a bundled article for dev.jsonl, a report for reports.jsonl."""
+    if path == DEV:
+        assert (ARTICLES / f"{doc_id}.txt").is_file(), f"no article {doc_id}"
+        return article_text(doc_id)
+    texts = report_texts()
+    assert doc_id in texts, f"no report {doc_id}"
+    return texts[doc_id]
+
+
+@pytest.mark.parametrize("path", [DEV, REPORTS], ids=["dev", "reports"])
+def test_ids_unique_and_fields_per_type(path):
+    qs = rows(path)
+    ids = [q["id"] for q in qs]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    assert len(load_qa(path)) == len(qs)  # every line loads, new optional fields included
+    for q in qs:
+        assert q["type"] in TYPES, q["id"]
+        assert q.get("note"), f"{q['id']} has no note"
+        assert q["answerable"] == (q["type"] != "unanswerable"), q["id"]
+        assert bool(q["facts"]) == bool(q["docs"]) == q["answerable"], q["id"]
+        assert isinstance(q.get("blind", False), bool), q["id"]
+        assert ("councils" in q) == (q["type"] == "councils"), f"{q['id']}: councils field iff type councils"
+        assert ("absent" in q) == (q["type"] == "partial"), f"{q['id']}: absent field iff type partial"
+    for q in qs:
+        if q["type"] == "councils":
+            assert q["councils"] and len(q["facts"]) == len(q["councils"]), q["id"]
+        if q["type"] == "partial":
+            assert q["absent"].strip(), q["id"]
+        if q["type"] == "why":
+            assert 3 <= len(q["facts"]) <= 8, q["id"]
+
+
+@pytest.mark.parametrize("path", [DEV, REPORTS], ids=["dev", "reports"])
+def test_every_fact_group_is_in_the_documents_and_not_in_the_question(path):
+    problems = []
+    for q in rows(path):
+        text = " ".join(doc_text(path, d) for d in q["docs"])
+        question = norm(q["question"])
+        for group in q["facts"]:
+            if not any(norm(a) in text for a in group):
+                problems.append(f"{q['id']}: no alternative of {group} in {q['docs']}")
+            problems += [f"{q['id']}: fact {a!r} is in the question" for a in group if norm(a) in question]
+        problems += [f"{q['id']}: council {c!r} not in {q['docs']}" for c in q.get("councils", []) if norm(c) not in text]
+    assert problems == []
+
+
+def test_the_new_questions_cover_every_kind_in_both_files():
+    dev, rep = rows(DEV), rows(REPORTS)
+    new_dev = [q for q in dev if int(q["id"][1:]) >= 72]
+    new_rep = [q for q in rep if int(q["id"][1:]) >= 25]
+    assert len(new_dev) >= 26 and len(new_rep) >= 14
+    for new in (new_dev, new_rep):
+        assert NEW_TYPES | {"unanswerable"} <= {q["type"] for q in new}
+    assert all(q["type"] in {"single", "multi", "unanswerable"} for q in dev + rep if q not in new_dev + new_rep)
+    blind = [q for q in new_dev + new_rep if q.get("blind")]
+    assert len(blind) == 15
+    assert {q["id"][0] for q in blind} == {"q", "r"} and len({q["type"] for q in blind}) >= 4
+    assert len({d for q in new_rep for d in q["docs"]}) >= 8
+
+
+def test_report_questions_name_their_council_and_year():
+    """Councils have several reports, so a single-report question names the council and a year."""
+    for q in rows(REPORTS):
+        if len(q["docs"]) == 1:
+            council = q["docs"][0].split("_")[1].replace("-", " ")
+            assert council in norm(q["question"]).replace("-", " "), q["id"]
+            assert re.search(r"\b(19|20)\d\d\b", q["question"]), q["id"]
