@@ -4,6 +4,7 @@ from __future__ import annotations
 from eval.qa.groups import GROUP_HEADS, group_columns
 from eval.qa.metrics import HEADLINE
 
+
 def group_table(title: str, groups: dict[str, dict]) -> list[str]:
     """A by_type or by_blind breakdown as an aligned text table (— where a metric does not apply to a group)."""
     if not groups:

@@ -25,7 +25,7 @@ def group_columns(groups: dict[str, dict]) -> list[str]:
     return [c for c in GROUP_COLUMNS if any(c in v for v in groups.values())]
 
 
-def _mean(xs: Iterable[float | None]) -> float | None:
+def mean(xs: Iterable[float | None]) -> float | None:
     """Mean of the values that are not None, to 4 places (None when there are none)."""
     vals = [x for x in xs if x is not None]
     return round(sum(vals) / len(vals), 4) if vals else None
@@ -70,19 +70,19 @@ def group_metrics(records: list[dict], with_faithfulness: bool) -> dict:
     totals = [r["timings"]["total_s"] for r in records if (r.get("timings") or {}).get("total_s") is not None]
     out = {
         "n": len(records),
-        "recall@5": _mean(r.get("recall@5") for r in ans),
-        "key_facts_partial": _mean(r["facts_found"] / r["facts_total"] if r.get("facts_total") else 1.0 for r in ans),
-        "key_facts_correct": _mean(1.0 if r.get("facts_all") else 0.0 for r in ans),
+        "recall@5": mean(r.get("recall@5") for r in ans),
+        "key_facts_partial": mean(r["facts_found"] / r["facts_total"] if r.get("facts_total") else 1.0 for r in ans),
+        "key_facts_correct": mean(1.0 if r.get("facts_all") else 0.0 for r in ans),
         "false_refusals": sum(1 for r in ans if r.get("false_refusal", not r["refusal_correct"])),
-        "refusal_accuracy": _mean(1.0 if r["refusal_correct"] else 0.0 for r in una),
-        "council_precision": _mean(r.get("council_precision") for r in records if r.get("councils_expected")),
-        "council_recall": _mean(r.get("council_recall") for r in records if r.get("councils_expected")),
+        "refusal_accuracy": mean(1.0 if r["refusal_correct"] else 0.0 for r in una),
+        "council_precision": mean(r.get("council_precision") for r in records if r.get("councils_expected")),
+        "council_recall": mean(r.get("council_recall") for r in records if r.get("councils_expected")),
         "total_s_p50": _p50(totals),
     }
     if with_faithfulness:
-        out["faithfulness"] = _mean(r.get("faithfulness") for r in records)
+        out["faithfulness"] = mean(r.get("faithfulness") for r in records)
     if any("retrieval" in r for r in records):
-        out["mrr"] = _mean(r["retrieval"]["hybrid"]["mrr"] for r in records if "retrieval" in r)
+        out["mrr"] = mean(r["retrieval"]["hybrid"]["mrr"] for r in records if "retrieval" in r)
     return {k: out[k] for k in GROUP_COLUMNS if k in out}
 
 

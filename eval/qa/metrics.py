@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from eval.qa.groups import by_blind, by_type, council_scores
+from eval.qa.groups import by_blind, by_type, council_scores, mean
 from summarizer.support import check_support, content_terms
 
 KS = (1, 2, 3, 5, 10)  # the k of recall@k
@@ -176,14 +176,8 @@ def _comment_hit(terms: set[str], cited_cov: float, comments: dict[str, list[str
 
 # --- a run ----------------------------------------------------------------------------------------------------------
 
-def _mean(xs):
-    xs = [x for x in xs if x is not None]
-    return round(sum(xs) / len(xs), 4) if xs else None
-
-
 def _headline(records: list[dict]) -> dict:
     """Counts, retrieval, key facts, refusals, citations and timings over every question."""
-    mean = _mean
     ans = [r for r in records if r["answerable"]]
     una = [r for r in records if not r["answerable"]]
     cites = [v for r in records for v in r["citations_valid"]]
@@ -213,7 +207,6 @@ def _faithfulness(records: list[dict]) -> dict:
     """Claim-level faithfulness and citation precision/recall over the checked answers ({} without the checker)."""
     if not any("claims" in r for r in records):
         return {}
-    mean = _mean
     checked = [r for r in records if r.get("claims")]
     claims = [c for r in checked for c in r["claims"]]
     cites_ok = [ok for c in claims for ok in c["citation_supports"]]
@@ -233,14 +226,13 @@ def _retrieval(ans: list[dict]) -> dict | None:
     with_ret = [r for r in ans if "retrieval" in r]
     if not with_ret:
         return None
-    return {name: {**{f"recall@{k}": _mean(r["retrieval"][name][f"recall@{k}"] for r in with_ret) for k in KS},
-                   "mrr": _mean(r["retrieval"][name]["mrr"] for r in with_ret)}
+    return {name: {**{f"recall@{k}": mean(r["retrieval"][name][f"recall@{k}"] for r in with_ret) for k in KS},
+                   "mrr": mean(r["retrieval"][name]["mrr"] for r in with_ret)}
             for name in with_ret[0]["retrieval"]}
 
 
 def _council_baseline(records: list[dict]) -> dict | None:
     """The answers given with the council filter off, beside the same questions' filtered answers."""
-    mean = _mean
     base = [r for r in records if "no_council_filter" in r]
     if not base:
         return None
@@ -274,8 +266,8 @@ def summarise(records: list[dict]) -> dict:
     ext = [r for r in ans if "extractive_facts_all" in r]
     if ext:
         out["extractive_baseline"] = {
-            "key_facts_correct": _mean(1.0 if r["extractive_facts_all"] else 0.0 for r in ext),
-            "key_facts_partial": _mean(r["extractive_facts_found"] / r["facts_total"] if r["facts_total"] else 1.0 for r in ext),
+            "key_facts_correct": mean(1.0 if r["extractive_facts_all"] else 0.0 for r in ext),
+            "key_facts_partial": mean(r["extractive_facts_found"] / r["facts_total"] if r["facts_total"] else 1.0 for r in ext),
         }
     out["by_type"] = by_type(records, "faithfulness" in out)
     out["by_blind"] = by_blind(records, "faithfulness" in out)
