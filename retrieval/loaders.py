@@ -333,7 +333,7 @@ def _load_jsonl(path: Path, max_bytes: int) -> tuple[list[Document], list[LoadIs
                 issues.append(LoadIssue(src, f"line {lineno}: is not valid UTF-8; re-save the file as UTF-8"))
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(line.rstrip("\r\n"))  # without the newline, so the column is on this line
             except json.JSONDecodeError as exc:
                 issues.append(LoadIssue(src, f"line {lineno}: malformed JSON ({exc.msg.removesuffix(' at')}, column {exc.colno}); "
                                              "fix or remove that line"))

@@ -93,3 +93,11 @@ def month_name(word: str) -> str | None:
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 ERA_YEAR = re.compile(r"(?<![\d£$])(?<!\d[,.])(?:199\d|20[0-3]\d)(?!\d|[,.]\d)")
 YEAR_TOKEN = re.compile(r"^(1[89]\d\d|20\d\d)$")
+
+
+# how a question or answer speaks of a judgement without naming the grade (synonyms of one another, not premises)
+# Words nearly every document of this domain uses: they say what a question is about only with other words.
+DOMAIN_WORDS = ("children child children's services service council councils authority authorities local social work "
+                "workers worker care ofsted inspection inspections inspector inspectors report reports article articles "
+                "area areas")
+JUDGEMENT_WORDS = "grade graded grades grading rate rated rating ratings judgement judgements judgment judged verdict"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.checkpoint import EmbedCheckpoint
 from retrieval.chunking import TokenCounter, chunk_document, tokenizer_counter
 from retrieval.cleaning import clean_text
 from retrieval.councils import find_councils
@@ -20,6 +21,7 @@ from retrieval.records import Chunk, CleanText, Document, LoadIssue
 from retrieval.settings import RetrievalSettings
 from retrieval.store import IndexStore, Snapshot, StoredDocument, build_faiss
 from retrieval.bm25 import build_bm25
+from retrieval.write_errors import IndexWriteError, guard_writes
 
 PIPELINE_VERSION = "1"  # bump when cleaning/chunking changes so unchanged files are re-processed
 
@@ -51,9 +53,11 @@ def content_hash(doc: Document) -> str:
 
 @contextmanager
 def write_lock(root: Path) -> Iterator[None]:
-    """One writer at a time per index directory."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as f:
+    """One writer at a time per index directory (a directory the disk refuses is IndexWriteError)."""
+    with guard_writes(root):
+        root.mkdir(parents=True, exist_ok=True)
+        f = open(root / ".lock", "w")
+    with f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -102,8 +106,11 @@ def apply_changes(
     remove_ids: set[str],
     embedder: Embedder,
     progress: Progress | None = None,
+    checkpoint: EmbedCheckpoint | None = None,
+    batch: int = 256,
 ) -> Snapshot:
-    """A new snapshot: base minus removed/replaced documents plus new ones (only new chunks are embedded)."""
+    """A new snapshot: base minus removed/replaced documents plus new ones (only new chunks are embedded, in
+    batches a checkpoint keeps, so a rerun after a crash embeds only what was not finished)."""
     replaced = remove_ids | {d.id for d, _ in new_docs}
     keep_rows = [i for i, c in enumerate(base.chunks) if c.doc_id not in replaced]
     docs = {k: v for k, v in base.documents.items() if k not in replaced}
@@ -117,16 +124,28 @@ def apply_changes(
         comments.extend(c for c in cs if c.role != "body")
     if new_body:
         texts = [_embed_text(docs[c.doc_id], c) for c in new_body]
-        batch = 256
-        parts = []
-        for i in range(0, len(texts), batch):
-            parts.append(embedder.encode(texts[i : i + batch]))
-            if progress:
-                progress("embed", min(i + batch, len(texts)), len(texts))
-        vectors.append(np.concatenate(parts))
+        vectors.append(embed_batches(texts, embedder, batch, checkpoint, progress))
         chunks.extend(new_body)
     vec = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), dtype="float32")
     return Snapshot(docs, chunks, comments, np.ascontiguousarray(vec, dtype="float32"), dict(base.manifest))
+
+
+def embed_batches(texts: list[str], embedder: Embedder, batch: int, checkpoint: EmbedCheckpoint | None,
+                  progress: Progress | None = None) -> np.ndarray:
+    """Vectors of texts, batch by batch: a batch the checkpoint holds is read back, any other is embedded and
+    stored in the checkpoint before the next one starts."""
+    parts = []
+    for i in range(0, len(texts), max(1, batch)):
+        part = texts[i : i + max(1, batch)]
+        vecs = checkpoint.load(part) if checkpoint is not None else None
+        if vecs is None:
+            vecs = np.ascontiguousarray(embedder.encode(part), dtype="float32")
+            if checkpoint is not None:
+                checkpoint.save(part, vecs)
+        parts.append(vecs)
+        if progress:
+            progress("embed", min(i + len(part), len(texts)), len(texts))
+    return np.concatenate(parts)
 
 
 def _embed_text(doc: StoredDocument, chunk: Chunk) -> str:
@@ -150,7 +169,7 @@ class Ingestor:
         snap, _, _ = self.store.load(self.embedder.model_id, self.embedder.dim)
         return snap
 
-    def _write(self, snap: Snapshot) -> str:
+    def _write(self, snap: Snapshot, sources: list[str] | None = None) -> str:
         s = self.settings
         index = build_faiss(snap.vectors, s.exact_index_max_chunks, s.hnsw_m, s.hnsw_ef_search)
         bm25 = build_bm25([_embed_text(snap.documents[c.doc_id], c) for c in snap.chunks])
@@ -158,7 +177,8 @@ class Ingestor:
         self.store.write(
             snap, index, bm25,
             {"embed_model": self.embedder.model_id, "dim": self.embedder.dim, "index_kind": kind,
-             "pipeline": PIPELINE_VERSION, "chunk_tokens": s.chunk_tokens},
+             "pipeline": PIPELINE_VERSION, "chunk_tokens": s.chunk_tokens,
+             "sources": sources if sources is not None else snap.manifest.get("sources", [])},
         )
         return kind
 
@@ -193,9 +213,15 @@ class Ingestor:
                 if progress:
                     progress("prepare", i + 1, len(todo))
             report.new_chunks = sum(1 for _, cs in prepared for c in cs if c.role == "body")
-            snap = apply_changes(base, prepared, set(), self.embedder, progress)
-            report.index_kind = self._write(snap)
-            self.store.record_sources(paths, replace=rebuild)
+            checkpoint = EmbedCheckpoint(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
+            snap = apply_changes(base, prepared, set(), self.embedder, progress, checkpoint,
+                                 self.settings.embed_commit_chunks)
+            report.index_kind = self._write(snap, self.store.merged_sources(paths, replace=rebuild))
+            checkpoint.clear()  # the batches are in the current snapshot now
+            try:
+                self.store.record_sources(paths, replace=rebuild)
+            except IndexWriteError:
+                pass  # the new snapshot is current and its manifest names the sources too
             report.documents_total, report.chunks_total = len(snap.documents), len(snap.chunks)
         return report
 

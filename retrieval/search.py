@@ -88,6 +88,10 @@ class HybridRetriever:
         for i, c in enumerate(snapshot.chunks):
             self._doc_rows[c.doc_id].append(i)
 
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """The document's searchable (body) chunks, in order."""
+        return [self.snap.chunks[i] for i in self._doc_rows.get(doc_id, [])]
+
     @property
     def councils(self) -> list[str]:
         """Councils the indexed corpus has passages about."""

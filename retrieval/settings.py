@@ -25,6 +25,7 @@ class RetrievalSettings:
     chunk_overlap_sentences: int = 1
     max_file_bytes: int = 20_000_000
     embed_batch_size: int = 64
+    embed_commit_chunks: int = 256  # passages embedded per checkpointed batch: a crashed ingest loses at most one
     # above this many chunks an approximate (HNSW) index replaces the exact one; see BENCHMARKS.md
     exact_index_max_chunks: int = 50_000
     hnsw_m: int = 32

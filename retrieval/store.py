@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.records import Chunk, DocMeta, Judgement
+from retrieval.write_errors import guard_writes
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -161,20 +162,30 @@ class IndexStore:
             return None
 
     def sources(self) -> list[str]:
-        """The files and folders ingested into this index (empty when unknown or unreadable)."""
-        try:
-            got = json.loads((self.root / SOURCES).read_text())
-        except (OSError, ValueError):
-            return []
-        return [str(x) for x in got] if isinstance(got, list) else []
+        """The files and folders ingested into this index: from sources.json, else the current manifest's
+        ``sources`` (empty when both are unknown or unreadable)."""
+        for path, key in ((lambda: self.root / SOURCES, None), (lambda: self.current_dir() / "manifest.json", "sources")):
+            try:
+                got = json.loads(path().read_text())
+                got = got.get(key) if key else got
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(got, list):
+                return [str(x) for x in got]
+        return []
+
+    def merged_sources(self, paths: list[str | Path], replace: bool = False) -> list[str]:
+        """The ingested paths after ingesting paths (absolute, in order, each once)."""
+        new = [str(Path(p).resolve()) for p in paths]
+        return list(dict.fromkeys(new if replace else self.sources() + new))
 
     def record_sources(self, paths: list[str | Path], replace: bool = False) -> None:
         """Remember ingested paths (atomically: a temp file, then a rename)."""
-        new = [str(Path(p).resolve()) for p in paths]
-        merged = list(dict.fromkeys(new if replace else self.sources() + new))
-        tmp = self.root / f".{SOURCES}.{uuid.uuid4().hex[:8]}"
-        tmp.write_text(json.dumps(merged, indent=1))
-        os.replace(tmp, self.root / SOURCES)
+        merged = self.merged_sources(paths, replace)
+        with guard_writes(self.root):
+            tmp = self.root / f".{SOURCES}.{uuid.uuid4().hex[:8]}"
+            tmp.write_text(json.dumps(merged, indent=1))
+            os.replace(tmp, self.root / SOURCES)
 
     def reindex_advice(self) -> str:
         """The command that rebuilds this index from what was ingested into it."""
@@ -226,40 +237,42 @@ class IndexStore:
         import faiss
 
         snaps = self.root / SNAPSHOTS
-        snaps.mkdir(parents=True, exist_ok=True)
         name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         tmp = snaps / f".tmp-{name}"
-        tmp.mkdir()
+        with guard_writes(self.root):  # a refused write becomes IndexWriteError, classified before cleanup frees space
+            snaps.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
         try:
-            _write_sqlite(tmp / "meta.sqlite", snap)
-            with open(tmp / "vectors.npy", "wb") as f:
-                np.save(f, snap.vectors)
-            faiss.write_index(index, str(tmp / "vectors.faiss"))
-            if bm25 is not None:
-                bm25.save(str(tmp / "bm25"))
-            manifest = dict(snap.manifest)
-            manifest.update(extra_manifest or {})
-            manifest.update(
-                format=FORMAT_VERSION,
-                chunks=len(snap.chunks),
-                documents=len(snap.documents),
-                written=time.strftime("%Y-%m-%dT%H:%M:%S"),
-            )
-            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
-            for p in tmp.rglob("*"):
-                if p.is_file():
-                    with open(p, "rb") as f:
-                        os.fsync(f.fileno())
-            _fsync_dir(tmp)
-            final = snaps / name
-            os.rename(tmp, final)
-            _fsync_dir(snaps)
-            pointer = self.root / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
-            pointer.write_text(name + "\n")
-            with open(pointer, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(pointer, self.root / CURRENT)
-            _fsync_dir(self.root)
+            with guard_writes(self.root):
+                _write_sqlite(tmp / "meta.sqlite", snap)
+                with open(tmp / "vectors.npy", "wb") as f:
+                    np.save(f, snap.vectors)
+                faiss.write_index(index, str(tmp / "vectors.faiss"))
+                if bm25 is not None:
+                    bm25.save(str(tmp / "bm25"))
+                manifest = dict(snap.manifest)
+                manifest.update(extra_manifest or {})
+                manifest.update(
+                    format=FORMAT_VERSION,
+                    chunks=len(snap.chunks),
+                    documents=len(snap.documents),
+                    written=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                )
+                (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))
+                for p in tmp.rglob("*"):
+                    if p.is_file():
+                        with open(p, "rb") as f:
+                            os.fsync(f.fileno())
+                _fsync_dir(tmp)
+                final = snaps / name
+                os.rename(tmp, final)
+                _fsync_dir(snaps)
+                pointer = self.root / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+                pointer.write_text(name + "\n")
+                with open(pointer, "rb") as f:
+                    os.fsync(f.fileno())
+                os.replace(pointer, self.root / CURRENT)
+                _fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -122,9 +122,21 @@ class BriefService:
 
     def answerer(self) -> Answerer:
         r = self.retriever
+        docs = r.snap.documents
         return Answerer(r, self.llm, self.settings.answer, self.embedder,
-                        doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := r.snap.documents.get(doc_id)) else None),
-                        document=r.snap.documents.get)
+                        doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := docs.get(doc_id)) else None),
+                        document=docs.get, doc_chunks=r.doc_chunks)
+
+    def warm_in_background(self) -> threading.Thread:
+        """Read the newest short documents into the model's prefix cache on a background thread (settings.answer.
+        warm_docs of them), so the first question about each starts in about a second instead of tens."""
+        def run() -> None:
+            newest = sorted(self.documents(), key=lambda d: d.date or "", reverse=True)
+            self.answerer().warm([d.id for d in newest[: self.settings.answer.warm_docs]])
+
+        t = threading.Thread(target=run, name="brief-warm", daemon=True)
+        t.start()
+        return t
 
     def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
         return self.answerer().ask_stream(question, filters)
@@ -213,6 +225,19 @@ class BriefService:
         from summarizer.briefing.briefing import digest
 
         return digest(self.documents(), self.stored_summaries())
+
+    def council_chart(self, briefing):
+        """A matplotlib Figure of each judgement area's grade at each of the briefing's inspections (None: none)."""
+        from summarizer.briefing.charts import area_chart
+        from summarizer.briefing.history import area_series
+
+        return area_chart(area_series(briefing.inspections), f"{briefing.council}: judgement areas over time")
+
+    def digest_chart(self, digest: dict):
+        """A matplotlib Figure of the digest's overall judgements by year (None: no graded inspection)."""
+        from summarizer.briefing.charts import distribution_chart
+
+        return distribution_chart(digest.get("by_year") or {})
 
     def export(self, what: str, fmt: str, name: str | None = None) -> str:
         """A council briefing ('council', name), the digest ('digest') or one document's stored summary

@@ -25,7 +25,8 @@ class ModelSettings:
     n_ctx: int = 4096
     n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     n_batch: int = 256
-    max_answer_tokens: int = 220
+    max_answer_tokens: int = 384
+    prefix_cache_mb: int = 2048  # saved KV states of documents' prompt prefixes (~28 KB a token for this model)
     temperature: float = 0.0
     seed: int = 0
 
@@ -34,11 +35,20 @@ class ModelSettings:
 class AnswerSettings:
     """How questions are answered from passages."""
 
-    passages: int = 4  # passages shown to the model
-    passage_chars: int = 550  # each passage trimmed to its most relevant sentences within this budget
+    search_hits: int = 10  # hits whose documents the plan may read
+    max_docs: int = 5  # documents read one by one for a question across councils or documents
+    fallback_docs: int = 2  # documents tried in turn for a single-document question
+    gate_passages: int = 4  # top search hits the answerable gate reads (as fragments, not whole documents)
+    gate_passage_chars: int = 550  # each trimmed to its most relevant sentences within this budget
+    doc_chars: int = 9000  # a document this long is shown whole (most news articles); a longer one by its most relevant sentences
+    warm_docs: int = 20  # documents `brief serve` reads into the prefix cache at start (0: none)
+    list_councils_per_doc: int = 3  # councils a document may put in a list answer (its own first)
+    list_item_tokens: int = 90  # one council's sentence in a list answer
+    passage_chars: int = 420  # adjacent sentences grouped into one numbered passage up to this length
     answerable_threshold: float = 0.6  # P(yes) the passages answer the question, below which we refuse (dev set)
     min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
     judge_threshold: float = 0.35  # P(yes) the cited passages support a sentence, below which it is dropped (0: off)
+    relevance_threshold: float = 0.3  # P(the sentence answers the question), below which it is dropped (0: off)
     max_question_chars: int = 1000  # longer questions are refused with a clear message (QuestionTooLong)
     prompt_margin_tokens: int = 160  # context kept free beyond the answer's tokens (the judge's statement, its ask)
 

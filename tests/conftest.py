@@ -56,3 +56,29 @@ def service(built_index):
     from summarizer.settings import Settings
 
     return BriefService(Settings.from_env(built_index))
+
+
+# Four small Ofsted reports with published grades (grades.csv): two inspections each of Darlington and Tameside.
+RECORD_REPORTS = ("80458_darlington_2022-12-02", "80458_darlington_2026-03-24", "80569_tameside_2019-07-01",
+                  "80569_tameside_2024-02-13")
+
+
+@pytest.fixture(scope="session")
+def reports_index(built_index, tmp_path_factory) -> Path:
+    """The bundled articles' index plus RECORD_REPORTS (read from ../shared, written to a tmp jsonl, never copied
+    into the repository); built once per session."""
+    import json
+
+    from summarizer.service import BriefService
+    from summarizer.settings import Settings
+
+    src = need_shared(OFSTED / "reports.jsonl")
+    tmp = tmp_path_factory.mktemp("reports")
+    subset = tmp / "reports.jsonl"
+    with src.open(encoding="utf-8") as f, subset.open("w", encoding="utf-8") as out:
+        out.writelines(line for line in f if json.loads(line)["id"] in RECORD_REPORTS)
+    root = tmp / "idx"
+    shutil.copytree(built_index, root)
+    report = BriefService(Settings.from_env(root)).ingest([subset])
+    assert len(report.added) == len(RECORD_REPORTS), report
+    return root

@@ -16,33 +16,8 @@ from retrieval.settings import DEFAULT_INDEX_DIR  # noqa: E402 - light: no model
 
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed without a traceback, exit status 2."""
-
-
-def _service(args):
-    from summarizer.service import BriefService
-    from summarizer.settings import Settings
-
-    return BriefService(Settings.from_env(args.index))
-
-
-def _progress():
-    from summarizer.progress import ingest_progress
-
-    return ingest_progress()
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
-
-
-def _filters(args):
-    from retrieval.search import SearchFilters
-
-    if getattr(args, "council", None) or getattr(args, "date_from", None) or getattr(args, "date_to", None):
-        return SearchFilters(councils=args.council or None, date_from=args.date_from, date_to=args.date_to)
-    return None
+from ui.cli_common import UserError, _filters, _print_json, _progress, _service  # noqa: E402,F401
+from ui.cli_eval import cmd_eval  # noqa: E402,F401
 
 
 def cmd_ingest(args) -> int:
@@ -167,112 +142,6 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def cmd_eval(args) -> int:
-    from eval.runs import RunStore
-
-    store = RunStore(args.runs_dir)
-    if args.compare:
-        from eval.qa.formatting import format_comparison
-
-        try:
-            a, b = store.load(args.compare[0]), store.load(args.compare[1])
-        except FileNotFoundError as e:
-            raise UserError(str(e)) from None
-        c = store.compare(a, b)
-        _print_json(c) if args.json else print(format_comparison(c))
-        return 0
-    if args.checker:
-        return _eval_checker(args)
-    if args.summaries:
-        return _eval_summaries(args)
-    from eval.qa.formatting import format_summary
-    from eval.qa.loading import QAFileError
-    from eval.qa.run import run_qa_eval
-    from eval.runs import read_settings
-
-    run_dir, resume = None, False
-    if args.resume:
-        try:
-            run_dir, resume = store.resolve(args.resume), True
-        except FileNotFoundError as e:
-            raise UserError(str(e)) from None
-        if not args.qa:
-            args.qa = read_settings(run_dir).get("qa_file")
-    if not args.qa:
-        raise UserError("Say what to evaluate, e.g. brief eval --qa eval/datasets/dev.jsonl, brief eval --summaries, "
-                        "or brief eval --checker")
-    path = Path(args.qa)
-    if not path.is_file():
-        raise UserError(f"No QA file at {path}")
-    if run_dir is None:
-        run_dir = store.new_run_dir()
-    try:
-        result = run_qa_eval(_service(args), path, limit=args.limit, out=args.out, progress=not args.json,
-                             use_checker=not args.no_checker, baselines=not args.no_baselines, run_dir=run_dir,
-                             resume=resume, council_baseline=args.council_baseline)
-    except QAFileError as e:
-        raise UserError(str(e)) from None
-    except ValueError as e:
-        raise UserError(str(e)) from None
-    except KeyboardInterrupt:
-        print(f"\nbrief: interrupted; finished questions are kept. Resume with: brief eval --qa {path} --resume {run_dir}",
-              file=sys.stderr)
-        return 130
-    if args.json:
-        _print_json(result)
-    else:
-        print(format_summary(result))
-    return 0
-
-
-def _eval_summaries(args) -> int:
-    """`brief eval --summaries`: stored summaries against the gold file, their faithfulness, and report grades."""
-    from eval.qa.faithfulness import default_checker
-    from eval.runs import RunStore, write_json
-    from eval.summaries_eval import format_summaries_eval, run_summaries_eval
-
-    svc = _service(args)
-    if not svc.store.exists():
-        raise UserError(f"No index at {svc.index_dir}. Build it (brief ingest data/articles) and summarize it "
-                        "(brief summarize --all) first.")
-    checker = None if args.no_checker else default_checker(svc)
-    r = run_summaries_eval(svc, checker=checker, limit=args.limit)
-    store = RunStore(args.runs_dir)
-    out_dir = store.new_run_dir("summaries")
-    store.save(out_dir, r)
-    if args.out:
-        write_json(Path(args.out), r)
-    return _print_stored(args, r, format_summaries_eval, out_dir)
-
-
-def _print_stored(args, result: dict, fmt, out_dir: Path) -> int:
-    """Print an evaluation result (JSON or text) and where it is stored."""
-    if args.json:
-        _print_json(result)
-    else:
-        print(fmt(result))
-        print(f"  stored in {out_dir}")
-    return 0
-
-
-def _eval_checker(args) -> int:
-    """`brief eval --checker`: the faithfulness checker against SummEdits news human labels."""
-    from eval.checker.judge import FaithfulnessChecker
-    from eval.checker.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
-    from eval.runs import RunStore
-    from summarizer.llm.local import LocalLLM
-    from summarizer.settings import Settings
-
-    # named now, written by the benchmark when it finishes (a missing benchmark leaves no empty run behind)
-    out_dir = RunStore(args.runs_dir).new_run_dir("checker-smoke" if args.limit else "checker", create=False)
-    checker = FaithfulnessChecker(LocalLLM(Settings.from_env(args.index).model))
-    try:
-        r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
-    except BenchmarkMissing as e:
-        raise UserError(str(e)) from None
-    return _print_stored(args, r, format_checker_result, out_dir)
-
-
 def cmd_serve(args) -> int:
     svc = _service(args)
     if not svc.store.exists():
@@ -280,6 +149,8 @@ def cmd_serve(args) -> int:
         raise UserError(f"No index at {svc.index_dir} yet. Build it first: brief ingest{hint} data/articles")
     from ui.web import UnsafeBindError, serve
 
+    if svc.settings.answer.warm_docs:
+        svc.warm_in_background()
     try:
         serve(svc, host=args.host, port=args.port)
     except UnsafeBindError as e:
@@ -343,7 +214,7 @@ def cmd_council(args) -> int:
     name = " ".join(args.name).strip()
     if not name:
         raise UserError("Name a council, e.g. brief council Torbay")
-    from summarizer.briefing.briefing import format_briefing
+    from summarizer.briefing.text import format_briefing
 
     svc = _service(args)
     if args.export:
@@ -357,7 +228,7 @@ def cmd_council(args) -> int:
 
 
 def cmd_digest(args) -> int:
-    from summarizer.briefing.briefing import format_digest
+    from summarizer.briefing.text import format_digest
 
     svc = _service(args)
     if args.export:
@@ -492,20 +363,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 def storage_problem(e: Exception, index: Path) -> str | None:
     """A plain message for a write the disk refused (read-only, full, no permission), else None."""
-    import errno
-    import sqlite3
+    from retrieval.write_errors import IndexWriteError, write_problem
 
-    text = str(e).lower()
-    if isinstance(e, OSError) and e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        why = "it is read-only or not writable by you"
-    elif (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
-        why = "the disk is full"
-    elif isinstance(e, sqlite3.OperationalError) and ("readonly" in text or "read-only" in text):
-        why = "it is read-only"
+    problem = write_problem(e, index)
+    return None if problem is None else str(IndexWriteError(index, problem, f"{type(e).__name__}: {e}"))
+
+
+def needs_local_model(args) -> bool:
+    """Whether this command will load the in-process model (so its file is checked first)."""
+    if args.command in ("ask", "serve"):
+        return True
+    if args.command == "summarize":
+        from summarizer.settings import Settings
+
+        return (args.backend or Settings.from_env(args.index).backend.kind) == "llama"
+    if args.command == "eval" and not args.compare:
+        return bool(args.qa or args.resume or args.checker or (args.summaries and not args.no_checker))
+    return False
+
+
+def _model_problem(args, error: BaseException | None = None) -> str | None:
+    """The model file's problem (before the command, or from the error it raised), else None."""
+    from summarizer.llm.model_files import ModelFileError
+    from summarizer.model_preflight import check_model_file, load_failure
+    from summarizer.settings import Settings
+
+    settings = Settings.from_env(args.index).model
+    if error is None:
+        issue = check_model_file(settings) if needs_local_model(args) else None
+    elif isinstance(error, ModelFileError):
+        return str(error)
     else:
-        return None
-    return (f"cannot write to {index} ({why}: {e}). Free some space or choose a writable directory with --index; "
-            "the index on disk was not changed.")
+        issue = load_failure(error, settings)
+    return issue.message if issue else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -514,13 +404,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from retrieval.settings import index_dir_from_env
     from retrieval.store import IndexCorrupt
+    from retrieval.write_errors import IndexWriteError
+    from summarizer.llm.model_files import ModelFileError
 
     try:
+        problem = _model_problem(args)
+        if problem:
+            raise UserError(problem)
         status = args.func(args)
         sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
         return status
-    except (UserError, IndexCorrupt) as e:
+    except (UserError, IndexCorrupt, IndexWriteError) as e:
         print(f"brief: {e}", file=sys.stderr)
+        return 2
+    except (ModelFileError, ValueError) as e:
+        message = _model_problem(args, e)
+        if message is None:
+            raise
+        print(f"brief: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `brief search ... | head`: the reader left; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

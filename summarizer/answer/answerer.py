@@ -1,54 +1,52 @@
 """Grounded question answering, read top to bottom in Answerer.ask_stream:
-normalise question -> retrieve -> gather evidence -> fit context -> answerable? -> compose (each sentence checked)
--> judge -> assemble. Each step is its own module; this one only wires them."""
+normalise question -> retrieve -> plan -> gather evidence per document -> answerable? (each part) -> compose (each
+sentence checked) -> judge -> assemble. Each step is its own module; this one only wires them."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from retrieval.instructions import strip_instructions
-from retrieval.records import SearchResult
+from retrieval.records import Chunk, SearchResult
 from retrieval.search import SearchFilters
 
 from summarizer.answer import prompts  # noqa: F401 - part of this module's API
 from summarizer.answer.assemble import assemble, render  # noqa: F401 - render re-exported
-from summarizer.answer.check import check_sentence, parse_sentence, question_gaps  # noqa: F401 - re-exported
+from summarizer.answer.cards import with_judgement_cards
+from summarizer.answer.check import check_sentence, focus_terms, parse_sentence, question_gaps  # noqa: F401
 from summarizer.answer.compose import compose
-from summarizer.answer.events import AnswerReady, AskEvent, PassagesFound
-from summarizer.answer.gate import gate
-from summarizer.answer.gather import (ArticleText, SentenceEncoder, fit_context, gather_passages,  # noqa: F401
-                                      trim_passage)
+from summarizer.answer.events import AnswerReady, AskEvent, PassagesFound, SentenceChecked
+from summarizer.answer.evidence import ArticleText, DocEvidence, DocInfo, SentenceEncoder, doc_evidence, fit_context
+from summarizer.answer.gate import GateResult, gate
+from summarizer.answer.gather import gather_passages
 from summarizer.answer.judge import judge
+from summarizer.answer.members import member_sentence
+from summarizer.answer.plan import Plan, PlanKind, asks_for_points, plan_question
 from summarizer.answer.prompts import heading  # noqa: F401 - part of this module's API (eval)
 from summarizer.answer.question import QuestionError, QuestionTooLong, normalise_question  # noqa: F401
-from summarizer.answer.records import Answer, Passage
+from summarizer.answer.records import Answer, AnswerSentence, Passage, number_passages
 from summarizer.answer.retrieve import Retriever, nothing_found, retrieve
 from summarizer.llm.local import LocalLLM
 from summarizer.settings import AnswerSettings
 from summarizer.support import content_terms
 
+Drafts = Generator[AskEvent, None, list[AnswerSentence]]
+
 
 class Answerer:
-    """Answers questions from retrieved passages with a local model; never from the model's memory."""
+    """Answers questions from the documents search finds, with a local model; never from the model's memory."""
 
     def __init__(self, retriever: Retriever, llm: LocalLLM, settings: AnswerSettings,
                  encoder: SentenceEncoder | None = None, doc_text: ArticleText | None = None,
-                 document: Callable[[str], object] | None = None) -> None:
+                 document: Callable[[str], object] | None = None,
+                 doc_chunks: Callable[[str], list[Chunk]] | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
         self.encoder = encoder
         self.doc_text = doc_text or (lambda doc_id: None)
         self.document = document or (lambda doc_id: None)  # the StoredDocument, for reports' judgement cards
-
-    def passages_for(self, question: str, result: SearchResult) -> list[Passage]:
-        """Step 2, gather evidence (summarizer.answer.gather) from the first settings.passages hits."""
-        return gather_passages(question, result.hits[: self.settings.passages], self.doc_text, self.document,
-                               self.encoder, self.settings.passage_chars)
-
-    def fit_context(self, passages: list[Passage], question: str) -> list[Passage]:
-        """The passages that fit the model's context with the answer's tokens to spare."""
-        return fit_context(passages, question, self.llm, self.settings.prompt_margin_tokens, self.doc_text)
+        self.doc_chunks = doc_chunks or (lambda doc_id: [])
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         answer = None
@@ -61,23 +59,163 @@ class Answerer:
     def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
         """Events as the answer forms: passages, raw tokens, checked sentences, then the final Answer."""
         t0 = time.perf_counter()
-        question = normalise_question(question, self.settings.max_question_chars)
-        result = retrieve(self.retriever, question, self.settings.passages, filters)
+        s = self.settings
+        question = normalise_question(question, s.max_question_chars)
+        result = retrieve(self.retriever, question, s.search_hits, filters)
         timings = {"search_s": time.perf_counter() - t0}
         if (early := nothing_found(question, result, timings)) is not None:
             yield AnswerReady(early)
             return
-        passages = self.fit_context(self.passages_for(question, result), question)
-        yield PassagesFound(passages)
-        articles = [strip_instructions(t) for t in dict.fromkeys(self.doc_text(p.doc_id) for p in passages) if t]
-        gated = gate(question, passages, articles, self.llm, self.settings.answerable_threshold, timings, t0)
-        if gated.refusal is not None:
-            yield AnswerReady(gated.refusal)
-            return
-        known = content_terms(" ".join(articles)) | content_terms(" ".join(p.text for p in passages))
-        check = lambda raw: check_sentence(raw, passages, self.settings.min_support, question, known)  # noqa: E731
-        drafts = yield from compose(self.llm, question, passages, check, timings, t0)
-        prompt_tokens = self.llm.last.prompt_tokens
-        yield from judge(drafts, passages, question, self.llm, self.settings.judge_threshold)
+        plan = plan_question(question, result, s.max_docs, s.fallback_docs)
+        fragments = self.fragments(question, result) if plan.kind is PlanKind.SINGLE else []
+        if fragments and not asks_for_points(question):  # one fact: composed from the fragments the gate reads
+            evidence = [DocEvidence(fragments[0].doc_id, fragments, False)]
+        else:  # every reason or finding, or each document's part: from whole documents
+            evidence = [self.evidence(question, doc_id, result) for doc_id in plan.doc_ids]
+        shown = _numbered_globally(evidence)
+        timings["evidence_s"] = time.perf_counter() - t0 - timings["search_s"]
+        yield PassagesFound(shown)
+        docs = dict.fromkeys([*plan.doc_ids, *(p.doc_id for p in shown)])
+        known = content_terms(" ".join(self._article(d) for d in docs) + " " + " ".join(p.text for p in shown))
+        answer = yield from self._answer(question, plan, evidence, shown, fragments, known, timings, t0)
         timings["total_s"] = time.perf_counter() - t0
-        yield AnswerReady(assemble(question, drafts, passages, gated.p_yes, timings, prompt_tokens))
+        yield AnswerReady(answer)
+
+    def evidence(self, question: str, doc_id: str, result: SearchResult) -> DocEvidence:
+        """Step 2: one document's numbered passages (with a report's judgement card), fitted to the context."""
+        hits = [h for h in result.hits if h.chunk.doc_id == doc_id]
+        doc = self.document(doc_id)
+        info = (DocInfo(doc_id, doc.title, doc.date, doc.source, list(doc.meta.councils)) if doc is not None else
+                DocInfo(doc_id, hits[0].title, hits[0].date, hits[0].source, list(hits[0].chunk.councils)))
+        chunks = self.doc_chunks(doc_id) or [h.chunk for h in hits]
+        ev = doc_evidence(question, info, chunks, self.doc_text(doc_id), {h.chunk.id for h in hits}, self.encoder,
+                          self.settings.doc_chars, self.settings.passage_chars)
+        passages = number_passages(with_judgement_cards(question, ev.passages, self.document))
+        ev.passages = fit_context(passages, question, self.llm, self.settings.prompt_margin_tokens, self.doc_text)
+        return ev
+
+    def _article(self, doc_id: str) -> str:
+        return strip_instructions(self.doc_text(doc_id) or "")
+
+    def fragments(self, question: str, result: SearchResult) -> list[Passage]:
+        """Step 3's evidence: the top hits trimmed to their most relevant sentences, fitted to the context."""
+        s = self.settings
+        found = gather_passages(question, result.hits[: s.gate_passages], self.doc_text, self.document, self.encoder,
+                                s.gate_passage_chars)
+        return fit_context(found, question, self.llm, s.prompt_margin_tokens, self.doc_text)
+
+    def _answer(self, question: str, plan: Plan, evidence: list[DocEvidence], shown: list[Passage],
+                fragments: list[Passage], known: set[str], timings: dict[str, float],
+                t0: float) -> Generator[AskEvent, None, Answer]:
+        """Steps 3-7: is the question (or which part of it) answered by its best fragments? If so, compose from the
+        first evidence that answers (single), every document that does (per document), or every council a
+        document supports (list)."""
+        if plan.kind is not PlanKind.SINGLE:  # each document is gated on its own evidence
+            drafts, p_yes = yield from self._each_document(question, plan, evidence, timings, t0)
+            return assemble(question, drafts, shown, p_yes, timings, self.llm.last.prompt_tokens)
+        articles = [self._article(d) for d in dict.fromkeys(p.doc_id for p in fragments)]
+        g = gate(question, fragments, articles, self.llm, self.settings.answerable_threshold, timings, t0,
+                 plan.parts)
+        if not g.passed:
+            return g.refusal
+        drafts = yield from self._single(question, g, evidence, known, timings, t0)
+        return assemble(question, drafts, shown, g.p_yes, timings, self.llm.last.prompt_tokens, g.unanswered,
+                        premise_refuses=True)
+
+    def _single(self, question: str, g: GateResult, evidence: list[DocEvidence], known: set[str],
+                timings: dict[str, float], t0: float) -> Drafts:
+        """The answered parts, from the first document whose answer keeps a sentence."""
+        asked = question if not g.unanswered else " ".join(g.answered)
+        drafts: list[AnswerSentence] = []
+        offset = 0
+        for ev in evidence:
+            prompt = prompts.answer_prompt(ev.passages, asked, points=asks_for_points(question))
+            drafts += yield from self._part(prompt, asked, question, ev, offset, known, timings, t0, None)
+            if any(d.supported for d in drafts):
+                break
+            offset += len(ev.passages)
+        return drafts
+
+    def _each_document(self, question: str, plan: Plan, evidence: list[DocEvidence],
+                       timings: dict[str, float], t0: float) -> Generator[AskEvent, None, tuple[list, float | None]]:
+        """Per document (each council named) or per list member: every document whose own evidence the model
+        says answers; returns the drafts and the best P(yes) (None when no document passed)."""
+        drafts: list[AnswerSentence] = []
+        offset, best = 0, None
+        focus = focus_terms(question)
+        every = [self._article(e.doc_id) for e in evidence]  # a part's year or name may be in another document
+        for ev, article in zip(evidence, every):
+            known = content_terms(article + " " + " ".join(p.text for p in ev.passages))  # its own words only
+            if plan.kind is PlanKind.LIST and focus and not focus & known:  # it holds nothing the list is about
+                offset += len(ev.passages)
+                continue
+            g = gate(question, ev.passages, every, self.llm, self.settings.answerable_threshold, timings, t0)
+            if g.passed:
+                best = max(best or 0.0, g.p_yes or 0.0)
+            if g.passed and plan.kind is PlanKind.LIST:
+                for event in self._list_items(question, ev, offset, timings, list(drafts)):
+                    drafts.append(event.sentence)
+                    yield event
+            elif g.passed:
+                about = ev.councils[:1]
+                prompt = prompts.answer_prompt(ev.passages, question, about, asks_for_points(question))
+                drafts += yield from self._part(prompt, question, question, ev, offset, known, timings, t0, about)
+            offset += len(ev.passages)
+        return drafts, best
+
+    def _list_items(self, question: str, ev: DocEvidence, offset: int, timings: dict[str, float],
+                    earlier: list[AnswerSentence]) -> Iterator[SentenceChecked]:
+        """For a list question: each council the document names that the model says belongs in the answer (and no
+        earlier document has already put there), with the sentence of its evidence that says so. The document's
+        own council is judged on the whole document; another it names only on the passages that name it, so a
+        council mentioned in passing (an improvement partner) is not given the document's findings."""
+        named = {d.about for d in earlier if d.supported}
+        for i, council in enumerate(ev.councils[: self.settings.list_councils_per_doc]):
+            own = ev.passages if i == 0 else ev.naming(council)
+            if council in named or not own:
+                continue
+            g0 = time.perf_counter()
+            p = self.llm.yes_probability(prompts.member_prompt(own, question, council))
+            timings["gate_s"] = timings.get("gate_s", 0.0) + time.perf_counter() - g0
+            item = member_sentence(question, council, own, i == 0, self.encoder) if p >= \
+                self.settings.answerable_threshold else None
+            if item is not None:
+                item.citations = [c + offset for c in item.citations]
+                item.judge = round(p, 3)
+                yield SentenceChecked(item)
+
+    def _part(self, prompt: str, asked: str, question: str, ev: DocEvidence, offset: int, known: set[str],
+              timings: dict[str, float], t0: float, about: list[str] | None, max_tokens: int | None = None) -> Drafts:
+        """Compose, check and judge one document's answer; citations renumbered to the passages shown."""
+        s = self.settings
+        check = lambda raw: check_sentence(raw, ev.passages, s.min_support, question, known)  # noqa: E731
+        drafts = yield from compose(self.llm, prompt, check, timings, t0, max_tokens)
+        for event in judge(drafts, ev.passages, asked, self.llm, s.judge_threshold, s.relevance_threshold):
+            event.sentence.citations = [c + offset for c in event.sentence.citations]
+            event.sentence.about = about[0] if about else ""
+            yield SentenceChecked(event.sentence)
+        return drafts
+
+    def warm(self, doc_ids: list[str]) -> int:
+        """Read each document shown whole into the model's prefix cache, so the first question about it starts at
+        once; returns how many were read (a report, shown by its relevant sentences, is not)."""
+        result = SearchResult(query="", hits=[], query_councils=[], missing_councils=[])
+        done = 0
+        for doc_id in doc_ids:
+            ev = self.evidence("", doc_id, result)
+            if ev.whole and ev.passages:
+                self.llm.yes_probability(prompts.gate_prompt(ev.passages, "?"))
+                done += 1
+        return done
+
+
+def _numbered_globally(evidence: list[DocEvidence]) -> list[Passage]:
+    """Every document's passages in one list numbered 1..n (what the user sees); each prompt numbers its own
+    document's passages from 1, so its prefix is the same whichever documents are shown beside it."""
+    out, offset = [], 0
+    for ev in evidence:
+        for p in ev.passages:
+            out.append(Passage(p.n + offset, p.doc_id, p.chunk_id, p.title, p.text, p.start, p.end, p.date, p.source,
+                               list(p.councils)))
+        offset += len(ev.passages)
+    return out

@@ -5,23 +5,48 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from retrieval.councils import find_councils
 from retrieval.instructions import has_instructions, strip_instructions
+from retrieval.ofsted import DOMAIN_WORDS, JUDGEMENT_WORDS
 
 from summarizer.answer.cards import card_conflict
+from summarizer.answer.prompts import LIST_MARK
 from summarizer.answer.records import AnswerSentence, DropCode, DropReason, Passage
 from summarizer.support import check_support, content_terms, name_in, names, number_in, numbers, years
 
+# a passage heading the model copied into its sentence ("(Darlington; 2015-09-01)"): ours, not the document's
+_HEADING = re.compile(r"\((?:[^()]{0,80}; )?(?:\d{4}-\d{2}-\d{2}|undated)\)\s*")
 _CITE = re.compile(r"\s*\[(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]")
 # how a question frames what it asks (speech, naming, the articles themselves): an answer repeating one of these has
 # not repeated an unsupported premise ("Who spoke for..." is answered by a passage where someone "said")
 _GENERIC_NAMES = {"Ofsted", "Council", "Children", "Services", "Social", "Inspectors", "Inspection"}
 _FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign signed want wanted wants name named "
-                  "names mention mentioned mentions tell told article articles report reported reports")
+                  "names mention mentioned mentions cover covered covers describe described describes something "
+                  "tell told get got gets give gave given receive received article articles report reported reports")
 
 
 @lru_cache(maxsize=1)
 def _framing_terms() -> frozenset[str]:
-    return frozenset(content_terms(_FRAMING_WORDS))
+    return frozenset(content_terms(f"{_FRAMING_WORDS} {JUDGEMENT_WORDS}"))
+
+
+@lru_cache(maxsize=1)
+def _generic_terms() -> frozenset[str]:
+    return _framing_terms() | frozenset(content_terms(f"{DOMAIN_WORDS} which what whose many much"))
+
+
+def focus_terms(question: str) -> set[str]:
+    """What a question asks about beyond its framing, the domain's everyday words and the councils it names."""
+    councils = " ".join(n for n, _, _ in find_councils(question))
+    return content_terms(question) - _generic_terms() - content_terms(councils)
+
+
+def premise_words(question: str, text: str, known: set[str], min_len: int = 1) -> list[str]:
+    """The question's words that text repeats and no article found holds (framing and judgement words aside),
+    as the question spells them."""
+    premise = (content_terms(text) & content_terms(question)) - known - _framing_terms()
+    shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if len(w) >= min_len and content_terms(w) & premise]
+    return list(dict.fromkeys(shown))
 
 
 def question_gaps(question: str, passages: list[Passage], articles: list[str] | None = None) -> list[str]:
@@ -46,7 +71,8 @@ def parse_sentence(raw: str) -> tuple[str, list[int]]:
     cites: list[int] = []
     for m in _CITE.finditer(raw):
         cites.extend(int(x) for x in re.findall(r"\d+", m.group(1)))
-    text = _CITE.sub("", raw).strip()
+    text = _HEADING.sub("", _CITE.sub("", raw)).strip()
+    text = LIST_MARK.sub("", text)
     text = re.sub(r"\s+([.,;:])", r"\1", text)
     return text, list(dict.fromkeys(cites))
 
@@ -64,25 +90,39 @@ def _exact(text: str, source: str, min_support: float) -> tuple[DropReason | Non
     return None, chk.coverage
 
 
+def _about(p: Passage) -> set[str]:
+    """The councils a passage is about: those its text names, else its document's own council."""
+    return {name for name, _, _ in find_councils(p.text)} or set(p.councils[:1])
+
+
+def other_councils(text: str, cited: list[Passage]) -> list[str]:
+    """Councils the sentence names that none of its cited passages is about (a finding about one council restated
+    as another's: the words match, the subject does not)."""
+    about = set().union(*(_about(p) for p in cited)) if cited else set()
+    return [c for c in dict.fromkeys(n for n, _, _ in find_councils(text)) if c not in about]
+
+
 def verdict(text: str, cited: list[Passage], min_support: float) -> tuple[DropReason | None, float]:
     """Why the cited passages fail to support text (None when they support it), and the word coverage.
 
     Text addressed to a model inside a passage is not evidence: support that rests on it alone is refused."""
     if not cited:
         return DropReason(DropCode.NO_CITATION), 0.0
-    raw = " ".join(f"{p.date or ''} {p.text}" for p in cited)  # titles are ours, not evidence
+    # titles are ours, not evidence; the councils a passage is about are read by code and shown in its heading
+    raw = " ".join(f"{', '.join(p.councils[:3])} {p.date or ''} {p.text}" for p in cited)
     why, cov = _exact(text, strip_instructions(raw) if has_instructions(raw) else raw, min_support)
     if why is not None and has_instructions(raw) and _exact(text, raw, min_support)[0] is None:
         return DropReason(DropCode.INSTRUCTION_ONLY), cov
+    if why is None and (others := other_councils(text, cited)):
+        return DropReason(DropCode.OTHER_COUNCIL, {"items": others}), cov
     return why, cov
 
 
 def _premise_or_year(text: str, cites: list[int], question: str, known: set[str]) -> AnswerSentence | None:
     """A sentence repeating a question word no article holds, or about another year than the question asks."""
-    premise = sorted((content_terms(text) & content_terms(question)) - known - _framing_terms())
-    if premise:
-        shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if content_terms(w) & set(premise)]
-        return AnswerSentence.dropped(text, cites, DropReason(DropCode.PREMISE, {"words": list(dict.fromkeys(shown))}))
+    shown = premise_words(question, text, known)
+    if shown:
+        return AnswerSentence.dropped(text, cites, DropReason(DropCode.PREMISE, {"words": shown}))
     asked, stated = years(question), years(text)
     if asked and stated and all(min(asked) - 1 > y or y > max(asked) + 1 for y in stated):
         return AnswerSentence.dropped(text, cites, DropReason(DropCode.OTHER_YEAR, {

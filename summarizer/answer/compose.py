@@ -9,13 +9,13 @@ from typing import Protocol
 
 from retrieval.sentences import split_sentences
 
-from summarizer.answer import prompts
 from summarizer.answer.events import AskEvent, TokenStreamed
-from summarizer.answer.records import AnswerSentence, Passage
+from summarizer.answer.prompts import LIST_MARK, answer_start
+from summarizer.answer.records import AnswerSentence
 
 STOP = ["<|im_end|>", "\n\n\n"]
 
-_CITE_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+[^\]]*\]\s*)+)")
+_CITE_AFTER_STOP = re.compile(r"([.!?])[ \t]*((?:\[\d+[^\]]*\][ \t]*)+)")  # on the same line
 _SENTENCE_DONE = re.compile(r"[.!?]\s*(\[\d+[^\]]*\]\s*)*\s[^\s\[]")
 
 
@@ -37,6 +37,7 @@ class SentenceBuffer:
         return self._take(final=True)
 
     def _take(self, final: bool) -> list[str]:
+        self.text = LIST_MARK.sub("", self.text)  # "2. " at a line's start is a list number, not a sentence
         self.text = _CITE_AFTER_STOP.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", self.text)
         spans = split_sentences(self.text)
         done = spans if final else spans[:-1]
@@ -56,15 +57,18 @@ class StreamingModel(Protocol):
     def stream(self, prompt: str, max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]: ...
 
 
-def compose(llm: StreamingModel, question: str, passages: list[Passage], check: Callable[[str], AnswerSentence],
-            timings: dict[str, float], t0: float) -> Generator[AskEvent, None, list[AnswerSentence]]:
+def compose(llm: StreamingModel, prompt: str, check: Callable[[str], AnswerSentence], timings: dict[str, float],
+            t0: float, max_tokens: int | None = None) -> Generator[AskEvent, None, list[AnswerSentence]]:
     """Yield each token as it streams; return the checked sentences (check is applied to each as it completes).
 
     Generation stops early once a sentence repeats (greedy decoding has started to loop); timings gain generate_s
-    and first_token_s."""
+    and first_token_s (the first part's)."""
     buf, drafts = SentenceBuffer(), []
-    first_token = None
-    for tok in llm.stream(prompts.answer_prompt(passages, question), llm.settings.max_answer_tokens, stop=STOP):
+    first_token = timings.get("first_token_s")
+    if start := answer_start(prompt):  # the reply's opening, written by the prompt
+        yield TokenStreamed(start)
+        buf.add(start)
+    for tok in llm.stream(prompt, max_tokens or llm.settings.max_answer_tokens, stop=STOP):
         first_token = first_token if first_token is not None else time.perf_counter() - t0
         yield TokenStreamed(tok)
         drafts.extend(check(raw) for raw in buf.add(tok))

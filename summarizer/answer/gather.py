@@ -1,10 +1,11 @@
-"""Step 2, gather evidence: each hit trimmed to its most question-relevant sentences (text addressed to a model
-removed), the judgement cards of reports, numbered once; then as many as fit the model's context."""
+"""Step 3's evidence, the question's best fragments: each of the top search hits trimmed to its most
+question-relevant sentences (text addressed to a model removed), with the judgement cards of reports, numbered once.
+The answerable gate reads these short fragments rather than whole documents: over a whole document the small model
+says yes to nearly any question about its council (BENCHMARKS.md, fourth session)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -12,19 +13,11 @@ from retrieval.instructions import has_instructions, strip_instructions
 from retrieval.records import Hit
 from retrieval.sentences import split_sentences
 
-from summarizer.answer import prompts
 from summarizer.answer.cards import with_judgement_cards
+from summarizer.answer.evidence import ArticleText, SentenceEncoder
 from summarizer.answer.records import Passage, number_passages
 from summarizer.answer.spans import ELISION, passage_span
 from summarizer.support import content_terms
-
-ArticleText = Callable[[str], "str | None"]  # doc_id -> the article's text (None when unknown)
-
-
-class SentenceEncoder(Protocol):
-    def encode(self, texts: list[str]) -> np.ndarray: ...
-
-    def encode_query(self, text: str) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -79,19 +72,3 @@ def gather_passages(question: str, hits: list[Hit], doc_text: ArticleText, docum
         out.append(Passage(0, h.chunk.doc_id, h.chunk.id, h.title, t.text, t.start, t.end, h.date, h.source,
                            list(h.chunk.councils)))
     return number_passages(with_judgement_cards(question, out, document))
-
-
-def fit_context(passages: list[Passage], question: str, llm, margin_tokens: int,
-                doc_text: ArticleText = lambda doc_id: None) -> list[Passage]:
-    """The passages that fit the model's context with the answer's tokens to spare (the last ones go first; the
-    first is shortened when alone it is too long, and its span follows its text)."""
-    count = getattr(llm, "count_tokens", None) or (lambda t: len(t) // 3)
-    ms = llm.settings
-    room = getattr(ms, "n_ctx", 4096) - ms.max_answer_tokens - margin_tokens
-    while len(passages) > 1 and count(prompts.answer_prompt(passages, question)) > room:
-        passages = passages[:-1]
-    first = passages[0] if passages else None
-    while first is not None and count(prompts.answer_prompt(passages, question)) > room and len(first.text) > 200:
-        first.text = first.text[: len(first.text) * 2 // 3]
-        first.start, first.end = passage_span(doc_text(first.doc_id), first.text, first.start, first.end)
-    return passages

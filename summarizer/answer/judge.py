@@ -10,9 +10,10 @@ from summarizer.answer.records import AnswerSentence, DropCode, DropReason, Pass
 
 
 def judge(drafts: list[AnswerSentence], passages: list[Passage], question: str, llm: YesNoModel,
-          threshold: float) -> Iterator[SentenceChecked]:
+          threshold: float, relevance_threshold: float = 0.0) -> Iterator[SentenceChecked]:
     """Each draft with its final verdict, in order: a repeat of a kept sentence is dropped; with threshold > 0 a kept
-    sentence gets the model's P(yes) (sentence.judge) and is dropped below threshold. Drafts are updated in place."""
+    sentence gets the model's P(yes) (sentence.judge) and is dropped below threshold; with relevance_threshold > 0
+    one that does not answer the question is dropped too. Drafts are updated in place."""
     seen: set[str] = set()
     for sent in drafts:
         if sent.supported and sent.text.lower() in seen:
@@ -22,6 +23,10 @@ def judge(drafts: list[AnswerSentence], passages: list[Passage], question: str, 
             sent.judge = round(p, 3)
             if p < threshold:
                 sent.reject(DropReason(DropCode.JUDGE_REJECTED, {"p_yes": p}))
+        if sent.supported and relevance_threshold > 0:
+            p = llm.yes_probability(prompts.relevance_prompt(passages, question, sent.text))
+            if p < relevance_threshold:
+                sent.reject(DropReason(DropCode.OFF_QUESTION, {"p_yes": round(p, 3)}))
         if sent.supported:
             seen.add(sent.text.lower())
         yield SentenceChecked(sent)

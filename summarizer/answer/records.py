@@ -45,6 +45,8 @@ class DropCode(StrEnum):
     REPEATED = "repeated"
     JUDGE_REJECTED = "judge_rejected"  # details: p_yes
     NO_FIGURE = "no_figure"
+    OFF_QUESTION = "off_question"  # true to its passage, but not an answer to the question; details: p_yes
+    OTHER_COUNCIL = "other_council"  # names a council its cited passages are not about; details: items
 
 
 def _items(d: dict, key: str = "items") -> str:
@@ -66,6 +68,8 @@ _TEXT = {
     DropCode.REPEATED: lambda d: "repeats an earlier sentence",
     DropCode.JUDGE_REJECTED: lambda d: f"the model judged it unsupported by its passages (P(yes)={d['p_yes']:.2f})",
     DropCode.NO_FIGURE: lambda d: "no figure, and the question asks for one",
+    DropCode.OFF_QUESTION: lambda d: f"does not answer the question (P(answers)={d['p_yes']:.2f})",
+    DropCode.OTHER_COUNCIL: lambda d: f"its passages are about another council, not {_items(d)}",
 }
 
 
@@ -92,6 +96,7 @@ class AnswerSentence:
     note: str = ""  # for display: why it was dropped (drop.text), or that a citation was added
     judge: float | None = None  # the model's P(yes) that the cited passages support it
     drop: DropReason | None = None  # why it was dropped, as data
+    about: str = ""  # the council a per-document part was about (named in the answer when the sentence doesn't)
 
     def reject(self, reason: DropReason) -> "AnswerSentence":
         """Mark the sentence dropped for reason (the display note follows the reason)."""
@@ -115,6 +120,7 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     p_answerable: float | None = None
     missing: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)  # parts of the question the evidence does not answer
     timings: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
 

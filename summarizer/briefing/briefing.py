@@ -1,8 +1,10 @@
 """Briefings across articles, built from stored structured summaries plus retrieval (never whole articles in a prompt).
 
 - ``council_briefing``: a dated timeline of one council's inspections and judgements, recurring weaknesses, and what
-  changed between visits, each point with citations (article id + character span + the cited words).
-- ``digest``: councils x latest judgement x date x source, and the themes that recur across councils.
+  changed between visits, each point with citations (article id + character span + the cited words). Each entry's
+  grade per judgement area is read by code (``grades``); the graded inspections and what changed area by area from one
+  to the next come from ``history``.
+- ``digest``: councils x latest judgement x date x source, the judgements by year, and the themes that recur.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from retrieval.councils import canonical_council
 from retrieval.store import StoredDocument
 
+from summarizer.briefing.grades import OVERALL, AreaMark, about, code_grades
+from summarizer.briefing.history import GradedEntry, Inspection, InspectionChange, changes, inspections, \
+    area_order, parse_date, year_distribution
 from summarizer.summaries.schema import ArticleSummary, CouncilEntry, Span
 
 THEMES: dict[str, str] = {
@@ -45,6 +50,10 @@ class Citation:
     def of(cls, rec: ArticleSummary, sp: Span) -> "Citation":
         return cls(rec.doc_id, rec.title, sp.start, sp.end, sp.text.strip()[:300])
 
+    @classmethod
+    def of_mark(cls, title: str, m: AreaMark) -> "Citation | None":
+        return cls(m.doc_id, title, m.start, m.end, m.text) if m.start is not None and m.end is not None else None
+
 
 @dataclass
 class TimelineEntry:
@@ -55,7 +64,8 @@ class TimelineEntry:
     doc_id: str
     title: str
     doc_type: str
-    areas: dict[str, str] = field(default_factory=dict)
+    areas: dict[str, str] = field(default_factory=dict)  # judgement area -> grade, read by code
+    area_citations: dict[str, Citation] = field(default_factory=dict)  # where the document states each grade
     weaknesses: list[str] = field(default_factory=list)
     strengths: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
@@ -70,6 +80,9 @@ class Briefing:
     timeline: list[TimelineEntry] = field(default_factory=list)
     recurring: list[dict] = field(default_factory=list)  # {theme, visits, citations}
     changes: list[str] = field(default_factory=list)
+    inspections: list[Inspection] = field(default_factory=list)  # the graded inspections, in date order
+    areas: list[str] = field(default_factory=list)  # every area the inspections grade, overall effectiveness first
+    grade_changes: list[InspectionChange] = field(default_factory=list)  # per area, from one inspection to the next
     passages: list[dict] = field(default_factory=list)  # retrieval hits not covered by a stored summary
     missing_summaries: list[str] = field(default_factory=list)
 
@@ -96,11 +109,14 @@ def _sort_date(e: TimelineEntry) -> str:
 
 
 def _doc_date(doc: StoredDocument | None, entry: CouncilEntry | None) -> str | None:
+    """When the inspection started (a report's dates), else the entry's or the document's date."""
     if entry and entry.inspection_dates:
         return entry.inspection_dates[0]
     if entry and entry.date:
         return entry.date
     if doc is not None:
+        if doc.meta.inspection_dates:
+            return doc.meta.inspection_dates[0]
         if doc.date:
             return doc.date
         years = [y for y in doc.meta.years if y <= 2030]
@@ -112,12 +128,35 @@ def _doc_date(doc: StoredDocument | None, entry: CouncilEntry | None) -> str | N
 Visit = tuple[TimelineEntry, dict[str, list], ArticleSummary]  # a summarized visit, its themes' items, its record
 
 
+def _entry_grades(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument | None) -> dict[str, AreaMark]:
+    """The code-read grades of a summarized entry: the document's (when indexed), then the summary's table grades."""
+    grades = code_grades(doc, entry.council) if doc is not None else {}
+    for a in entry.areas:
+        if a.source == "table" and a.area not in grades:
+            sp = a.evidence[0]
+            grades[a.area] = AreaMark(a.area, a.grade, rec.doc_id, sp.start, sp.end, sp.text.strip()[:300])
+    return grades
+
+
+def _set_grades(te: TimelineEntry, grades: dict[str, AreaMark]) -> TimelineEntry:
+    """Put code-read grades on a timeline entry: per area, and the overall judgement when none is set."""
+    grades = {a: grades[a] for a in area_order(grades)}
+    te.areas = {a: m.grade for a, m in grades.items()}
+    te.area_citations = {a: c for a, m in grades.items() if (c := Citation.of_mark(te.title, m)) is not None}
+    if te.judgement is None and OVERALL in grades:
+        te.judgement = grades[OVERALL].grade
+    return te
+
+
+def graded(te: TimelineEntry, grades: dict[str, AreaMark]) -> GradedEntry:
+    return GradedEntry(te.date, te.kind, te.doc_id, te.doc_type, grades)
+
+
 def _summary_visit(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument | None) -> Visit:
     """The timeline entry of a council's stored summary, with the items behind each of its themes."""
     te = TimelineEntry(
         date=_doc_date(doc, entry), kind=entry.inspection_kind, judgement=entry.judgement,
         previous_judgement=entry.previous_judgement, doc_id=rec.doc_id, title=rec.title, doc_type=rec.doc_type,
-        areas={a.area: a.grade for a in entry.areas},
         weaknesses=[w.text for w in entry.weaknesses + entry.improvements][:6],
         strengths=[s.text for s in entry.strengths][:4],
     )
@@ -130,16 +169,52 @@ def _summary_visit(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument
     return te, themes, rec
 
 
-def _metadata_entry(d: StoredDocument, council: str) -> TimelineEntry:
-    """The timeline entry of a document with no stored summary: code metadata only."""
-    js = [j for j in d.meta.judgements if j.council == council]
-    overall = next((j.grade for j in js if j.area == "overall effectiveness"), js[0].grade if js else None)
-    te = TimelineEntry(date=_doc_date(d, None), kind=d.meta.inspection_kind, judgement=overall,
-                       previous_judgement=None, doc_id=d.id, title=d.title, doc_type=d.meta.doc_type,
-                       areas={j.area: j.grade for j in js if j.area}, summarized=False)
-    if js and js[0].start is not None:
-        te.citations.append(Citation(d.id, d.title, js[0].start, js[0].end, d.text[js[0].start:js[0].end]))
+def _metadata_entry(d: StoredDocument, council: str, grades: dict[str, AreaMark]) -> TimelineEntry:
+    """The timeline entry of a document with no stored summary: code-read grades and metadata only."""
+    te = _set_grades(TimelineEntry(date=_doc_date(d, None), kind=d.meta.inspection_kind, judgement=None,
+                                   previous_judgement=None, doc_id=d.id, title=d.title, doc_type=d.meta.doc_type,
+                                   summarized=False), grades)
+    first = te.area_citations.get(OVERALL) or next(iter(te.area_citations.values()), None)
+    if first is not None:
+        te.citations.append(first)
     return te
+
+
+@dataclass
+class CouncilRecord:
+    """A council's timeline (one entry per document about it) and what each entry contributes to its record."""
+
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    graded: list[GradedEntry] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    missing_summaries: list[str] = field(default_factory=list)
+
+
+def council_record(council: str, docs: list[StoredDocument], summaries: list[ArticleSummary]) -> CouncilRecord:
+    """Every summarized entry and every unsummarized document about the council, in date order."""
+    out = CouncilRecord()
+    by_id = {d.id: d for d in docs}
+    seen: set[str] = set()
+    for rec in summaries:
+        entry = rec.entry(council)
+        if entry is None:
+            continue
+        seen.add(rec.doc_id)
+        doc = by_id.get(rec.doc_id)
+        visit = _summary_visit(rec, entry, doc)
+        grades = _entry_grades(rec, entry, doc)
+        out.timeline.append(_set_grades(visit[0], grades))
+        out.graded.append(graded(visit[0], grades))
+        out.visits.append(visit)
+    for d in docs:  # documents about the council with no stored summary: code metadata only
+        if d.id in seen or not about(d, council):
+            continue
+        grades = code_grades(d, council)
+        out.timeline.append(_metadata_entry(d, council, grades))
+        out.graded.append(graded(out.timeline[-1], grades))
+        out.missing_summaries.append(d.id)
+    out.timeline.sort(key=_sort_date)
+    return out
 
 
 def _recurring(visits_themes: list[Visit]) -> list[dict]:
@@ -182,27 +257,15 @@ def council_briefing(name: str, docs: list[StoredDocument], summaries: list[Arti
                      search=None) -> Briefing:
     """Everything the corpus says about one council. ``search(query, council)`` adds retrieval passages."""
     council = canonical_council(name) or name.strip()
-    b = Briefing(council=council, covered=False)
-    by_id = {d.id: d for d in docs}
-    seen_docs: set[str] = set()
-    per_visit_themes: list[Visit] = []
-    for rec in summaries:
-        entry = rec.entry(council)
-        if entry is None:
-            continue
-        seen_docs.add(rec.doc_id)
-        visit = _summary_visit(rec, entry, by_id.get(rec.doc_id))
-        b.timeline.append(visit[0])
-        per_visit_themes.append(visit)
-    for d in docs:  # documents about the council with no stored summary: code metadata only
-        if d.id in seen_docs or council not in d.meta.councils[:1] + [j.council for j in d.meta.judgements]:
-            continue
-        b.timeline.append(_metadata_entry(d, council))
-        b.missing_summaries.append(d.id)
-    b.timeline.sort(key=_sort_date)
-    b.covered = bool(b.timeline)
-    b.recurring = _recurring(per_visit_themes)
+    rec = council_record(council, docs, summaries)
+    b = Briefing(council=council, covered=bool(rec.timeline), timeline=rec.timeline,
+                 missing_summaries=rec.missing_summaries)
+    seen_docs = {v[0].doc_id for v in rec.visits}
+    b.recurring = _recurring(rec.visits)
     b.changes = [_change(a, c) for a, c in zip(b.timeline, b.timeline[1:])]
+    b.inspections = inspections(rec.graded)
+    b.grade_changes = changes(b.inspections)
+    b.areas = area_order({a for i in b.inspections for a in i.grades})
     if search is not None and b.covered:
         for h in search(f"{council} Ofsted inspection findings", council):
             if h["doc_id"] in seen_docs:
@@ -249,54 +312,49 @@ def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
     themes = [{"theme": t, "councils": sorted(hits), "citations": [hits[c] for c in sorted(hits)]}
               for t, hits in sorted(theme_hits.items(), key=lambda kv: (-len(kv[1]), kv[0])) if len(hits) >= 2]
     summarized = {r.doc_id for r in summaries}
+    records = council_records(sorted(rows), docs, summaries)
+    for council, record in records.items():
+        rows[council] = _latest_row(rows[council], record, by_id, summarized)
     return {"councils": [rows[k] for k in sorted(rows)], "themes": themes,
+            "by_year": year_distribution(records),
             "documents": len(docs), "summarized": len(summarized),
             "missing_summaries": sorted(d.id for d in docs if d.id not in summarized)}
 
 
-def format_briefing(b: Briefing) -> str:
-    if not b.covered:
-        return f"The corpus has nothing about {b.council}."
-    out = [f"# {b.council}", "", "## Timeline", ""]
-    for te in b.timeline:
-        j = te.judgement or "no judgement stated"
-        prev = f" (previously {te.previous_judgement})" if te.previous_judgement else ""
-        out.append(f"- {te.date or 'undated'} — {te.kind or 'inspection'}: {j}{prev} [{te.doc_id}]"
-                   + ("" if te.summarized else " (not summarized yet: code metadata only)"))
-        if te.areas:
-            out.append("    areas: " + "; ".join(f"{a}: {g}" for a, g in te.areas.items()))
-        for w in te.weaknesses[:4]:
-            out.append(f"    weakness: {w}")
-        for c in te.citations[:2]:
-            out.append(f"    cite {c.doc_id} chars {c.start}-{c.end}: “{c.text[:160]}”")
-    if b.recurring:
-        out += ["", "## Recurring weaknesses", ""]
-        for r in b.recurring:
-            out.append(f"- {r['theme']}: {', '.join(r['visits'])}")
-            for c in r["citations"][:3]:
-                out.append(f"    cite {c['doc_id']} chars {c['start']}-{c['end']}: “{c['text'][:140]}”")
-    if b.changes:
-        out += ["", "## What changed between visits", ""] + [f"- {c}" for c in b.changes]
-    if b.passages:
-        out += ["", "## Other passages found by search", ""]
-        out += [f"- [{p['doc_id']} chars {p['start']}-{p['end']}] {p['text'][:200]}" for p in b.passages[:3]]
-    if b.missing_summaries:
-        out += ["", f"Run `brief summarize {' '.join(b.missing_summaries)}` for full entries."]
-    return "\n".join(out)
+def council_records(councils: list[str], docs: list[StoredDocument],
+                    summaries: list[ArticleSummary]) -> dict[str, list[Inspection]]:
+    """Council -> its graded inspections in date order (documents and summaries indexed by council once)."""
+    doc_of: dict[str, list[StoredDocument]] = {}
+    for d in docs:
+        for c in dict.fromkeys(d.meta.councils[:1] + [j.council for j in d.meta.judgements if j.council]):
+            doc_of.setdefault(c, []).append(d)
+    sum_of: dict[str, list[ArticleSummary]] = {}
+    for r in summaries:
+        for e in r.councils:
+            sum_of.setdefault(e.council, []).append(r)
+    by_id = {d.id: d for d in docs}
+    out = {}
+    for c in councils:
+        mine = doc_of.get(c, []) + [by_id[r.doc_id] for r in sum_of.get(c, []) if r.doc_id in by_id]
+        out[c] = inspections(council_record(c, list({d.id: d for d in mine}.values()), sum_of.get(c, [])).graded)
+    return out
 
 
-def format_digest(d: dict) -> str:
-    out = ["| Council | Latest judgement | Date | Kind | Source |", "|---|---|---|---|---|"]
-    for r in d["councils"]:
-        out.append(f"| {r['council']} | {r['judgement'] or '—'} | {r['date'] or '—'} | {r['kind'] or '—'} | "
-                   f"{r['source']}{'' if r.get('summarized', True) else ' (metadata only)'} |")
-    if d["themes"]:
-        out += ["", "Recurring themes:"]
-        for t in d["themes"]:
-            out.append(f"- {t['theme']}: {', '.join(t['councils'])}")
-            for c in t["citations"][:4]:
-                out.append(f"    {c['doc_id']} chars {c['start']}-{c['end']}: “{c['text'][:120]}”")
-    if d["missing_summaries"]:
-        out.append(f"\n{len(d['missing_summaries'])} of {d['documents']} documents have no summary yet: "
-                   "run `brief summarize --all`.")
-    return "\n".join(out)
+def _latest_row(row: dict, record: list[Inspection], by_id: dict[str, StoredDocument], summarized: set[str]) -> dict:
+    """The digest row of a council: its latest inspection with an overall grade, else the row found so far."""
+    last = next((i for i in reversed(record) if OVERALL in i.grades), None)
+    if last is None:
+        return row | {"year": _year(row.get("date")), "inspections": len(record)}
+    mark = last.evidence[OVERALL]
+    doc = by_id.get(mark.doc_id)
+    cite = Citation.of_mark(doc.title if doc else "", mark)
+    return {"council": row["council"], "judgement": last.grades[OVERALL], "date": last.date, "year": last.year,
+            "kind": last.kind, "source": mark.doc_id, "title": doc.title if doc else "",
+            "summarized": mark.doc_id in summarized, "citation": asdict(cite) if cite else None,
+            "documents": list(last.doc_ids), "inspections": len(record)}
+
+
+def _year(value: str | None) -> int | None:
+    """The year of an ISO date (or year); None for undated or 'no earlier than' dates ('≥2019')."""
+    d = parse_date(value)
+    return d.year if d else None

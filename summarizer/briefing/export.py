@@ -6,11 +6,14 @@ document itself (with some context), so every citation in the file resolves to t
 """
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from summarizer.briefing import charts
 from summarizer.briefing.briefing import Briefing
+from summarizer.briefing.history import area_series
 from summarizer.summaries.schema import ArticleSummary, Span
 
 CONTEXT_CHARS = 160  # shown either side of a cited span in the Sources list
@@ -35,9 +38,20 @@ class Line:
 
 
 @dataclass
+class Table:
+    """A plain table of a section (Markdown pipe table, HTML table); cells are plain text."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
 class Section:
     title: str
     lines: list[Line] = field(default_factory=list)
+    table: Table | None = None
+    chart_png: bytes | None = None  # shown in HTML exports as an embedded data URI
+    chart_alt: str = ""
 
 
 @dataclass
@@ -76,12 +90,14 @@ def briefing_report(b: Briefing) -> Report:
         timeline.lines.append(Line(f"{te.date or 'undated'}, {te.kind or 'inspection'}: "
                                    f"{te.judgement or 'no judgement stated'}{prev}", cites))
         for area, grade in te.areas.items():
-            timeline.lines.append(Line(f"{area}: {grade}", level=1))
+            c = te.area_citations.get(area)
+            timeline.lines.append(Line(f"{area}: {grade}", [Cite(c.doc_id, c.start, c.end)] if c else [], level=1))
         for w in te.weaknesses:
             timeline.lines.append(Line(f"Weakness: {w}", level=1))
         for s in te.strengths:
             timeline.lines.append(Line(f"Strength: {s}", level=1))
     rep.sections.append(timeline)
+    rep.sections += _record_sections(b)
     if b.recurring:
         rep.sections.append(Section("Recurring weaknesses", [
             Line(f"{r['theme']}: raised in {len(r['visits'])} inspection(s) ({', '.join(r['visits'])})",
@@ -91,6 +107,37 @@ def briefing_report(b: Briefing) -> Report:
     return rep
 
 
+def _record_sections(b: Briefing) -> list[Section]:
+    """The graded inspections as a table and a chart, and what changed area by area between them."""
+    if not b.inspections:
+        return []
+    areas = b.areas
+    fig = charts.area_chart(area_series(b.inspections), f"{b.council}: judgement areas over time")
+    grid = Section("Judgements by area", table=Table(
+        ["Date", "Kind", *areas], [[i.date, i.kind or "inspection", *(i.grades.get(a, "—") for a in areas)]
+                                   for i in b.inspections]),
+        chart_png=charts.png_bytes(fig) if fig is not None else None,
+        chart_alt=f"{b.council}: each judgement area's grade at each inspection")
+    out = [grid]
+    if b.grade_changes:
+        rows = [[c.from_date, c.to_date, a.area, a.before or "not graded", a.after or "not graded", a.direction.value]
+                for c in b.grade_changes for a in c.areas]
+        out.append(Section("What changed between inspections",
+                           table=Table(["From", "To", "Area", "Before", "After", "Change"], rows)))
+    return out
+
+
+def _year_section(by_year: dict) -> Section:
+    """The overall judgements of each year's inspections, as a table and a stacked bar chart."""
+    grades = [g for g in charts.GRADE_ORDER if any(c.get(g) for c in by_year.values())]
+    fig = charts.distribution_chart(by_year)
+    return Section("Overall effectiveness judgements by year",
+                   table=Table(["Year", *grades], [[str(y), *(str(c.get(g, 0)) for g in grades)]
+                                                   for y, c in by_year.items()]),
+                   chart_png=charts.png_bytes(fig) if fig is not None else None,
+                   chart_alt="How many inspections gave each overall grade, by year")
+
+
 def digest_report(d: dict) -> Report:
     """Councils by latest judgement, and the themes that recur across councils."""
     rep = Report("Digest: councils and their latest judgements",
@@ -98,6 +145,8 @@ def digest_report(d: dict) -> Report:
     rep.sections.append(Section("Latest judgement by council", [
         Line(f"{r['council']}: {r['judgement'] or 'no judgement stated'}, {r['date'] or 'undated'}"
              f" ({r['kind'] or 'inspection'})", _cites([r.get("citation")])) for r in d["councils"]]))
+    if d.get("by_year"):
+        rep.sections.append(_year_section(d["by_year"]))
     if d["themes"]:
         rep.sections.append(Section("Recurring themes", [
             Line(f"{t['theme']}: {len(t['councils'])} councils ({', '.join(t['councils'])})", _cites(t["citations"][:4]))
@@ -147,6 +196,8 @@ def to_markdown(rep: Report, lookup: Lookup) -> str:
     for sec in rep.sections:
         out += [f"## {sec.title}", ""]
         out += ["  " * ln.level + f"- {ln.text}" + "".join(f"[^{nums[c]}]" for c in ln.cites) for ln in sec.lines]
+        if sec.table is not None:
+            out += _md_table(sec.table)
         out.append("")
     for c, n in nums.items():
         doc = lookup(c.doc_id)
@@ -155,10 +206,30 @@ def to_markdown(rep: Report, lookup: Lookup) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_table(t: Table) -> list[str]:
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return [row(t.headers), "|" + "---|" * len(t.headers)] + [row(r) for r in t.rows]
+
+
+def _html_extras(sec: Section) -> list[str]:
+    """A section's table and chart (an embedded PNG) as HTML."""
+    e = html.escape
+    out = []
+    if sec.chart_png:
+        uri = "data:image/png;base64," + base64.b64encode(sec.chart_png).decode("ascii")
+        out.append(f"<p><img class='chart' src='{uri}' alt='{e(sec.chart_alt)}'></p>")
+    if sec.table is not None:
+        out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in sec.table.headers) + "</tr>" + "".join(
+            "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in sec.table.rows) + "</table>")
+    return out
+
+
 _STYLE = ("body{font:15px/1.5 system-ui,sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}"
           "h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #ddd;margin-top:1.6em}"
           "sup a{text-decoration:none}mark{background:#fff3b0}.src{font-size:.9em;color:#444;margin:.5em 0}"
-          "ol.sources li{margin:.6em 0}.sub{color:#666}")
+          "ol.sources li{margin:.6em 0}.sub{color:#666}table{border-collapse:collapse;font-size:.9em}"
+          "th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}img.chart{max-width:100%}")
 
 
 def _context_html(text: str, c: Cite) -> str:
@@ -180,6 +251,7 @@ def to_html(rep: Report, lookup: Lookup) -> str:
             pad = f" style='margin-left:{1.5 * ln.level}em'" if ln.level else ""
             body.append(f"<li{pad}>{e(ln.text)}{sup}</li>")
         body.append("</ul>")
+        body += _html_extras(sec)
     if nums:
         body.append("<h2>Sources</h2><ol class='sources'>")
         for c, n in nums.items():

@@ -123,7 +123,16 @@ class LlamaBackend:
     def model_id(self) -> str:
         return self.llm.model_id
 
+    def _ensure_loaded(self) -> None:
+        """Load the model now, so a damaged file stops the batch once instead of failing every document."""
+        try:
+            self.llm.llm  # noqa: B018 - the property loads the model
+        except (ValueError, OSError) as e:
+            raise BackendUnavailable(f"the model file could not be loaded ({e}); run `make setup` to restore it, "
+                                     "or point BRIEF_MODEL_PATH at a good GGUF file") from e
+
     def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation:
+        self._ensure_loaded()
         t0 = time.perf_counter()
         try:
             data = self.llm.complete_json(chatml(system, user), schema, max_tokens=max_tokens)
@@ -133,6 +142,7 @@ class LlamaBackend:
         return Generation(data, st.prompt_tokens, st.completion_tokens, time.perf_counter() - t0)
 
     def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]:
+        self._ensure_loaded()
         yield from self.llm.stream(chatml(system, user), max_tokens=max_tokens, stop=["<|im_end|>"])
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from summarizer.llm.model_files import ensure_model
+from summarizer.llm.prefix_cache import PREFIX_END, PrefixStates, restore_sequence, save_sequence
 from summarizer.settings import ModelSettings
 
 
@@ -43,6 +44,7 @@ class LocalLLM:
         self._load_lock = threading.Lock()
         self.lock = threading.RLock()
         self.last = GenerationStats()
+        self.prefixes = PrefixStates(settings.prefix_cache_mb << 20)
 
     @property
     def model_id(self) -> str:
@@ -69,11 +71,21 @@ class LocalLLM:
 
     def tokenize(self, text: str) -> list[int]:
         """Tokens of text; only the template's <|im_start|>/<|im_end|> become special tokens."""
+        return self._tokenize_marked(text)[0]
+
+    def _tokenize_marked(self, text: str) -> tuple[list[int], int | None]:
+        """Tokens of text, and where the cacheable prefix ends (before PREFIX_END; None without one). The text is
+        tokenized in pieces cut at the template markers and at PREFIX_END, so a prefix always tokenizes the same."""
         out: list[int] = []
-        for i, part in enumerate(_TEMPLATE_TOKENS.split(text)):
-            if part:
-                out.extend(self.llm.tokenize(part.encode("utf-8"), add_bos=False, special=i % 2 == 1))
-        return out
+        boundary = None
+        head, sep, tail = text.partition(PREFIX_END)
+        for piece_i, piece in enumerate((head, sep + tail) if sep else (text,)):
+            if piece_i == 1:
+                boundary = len(out)
+            for i, part in enumerate(_TEMPLATE_TOKENS.split(piece)):
+                if part:
+                    out.extend(self.llm.tokenize(part.encode("utf-8"), add_bos=False, special=i % 2 == 1))
+        return out, boundary
 
     def _check_fits(self, tokens: list[int], reserve: int) -> None:
         if len(tokens) + reserve > self.settings.n_ctx:
@@ -92,10 +104,27 @@ class LocalLLM:
             n += 1
         return n
 
-    def _eval_with_reuse(self, tokens: list[int]) -> int:
+    def _reuse_prefix(self, tokens: list[int], boundary: int | None) -> int:
+        """Make the context hold the longest known prefix of tokens (live, or restored from a saved state), and
+        read and save the prefix up to boundary when it is new; returns how many tokens are in the context."""
+        llm = self.llm
+        keep = self._common_prefix(tokens)
+        saved = self.prefixes.longest(tokens)
+        if saved is not None and len(saved[0]) > keep and restore_sequence(llm, *saved):
+            keep = len(saved[0])
+        if boundary is not None and keep < boundary < len(tokens):
+            llm._ctx.kv_cache_seq_rm(-1, keep, -1)
+            llm.n_tokens = keep
+            llm.eval(tokens[keep:boundary])
+            self.prefixes.put(tuple(tokens[:boundary]), save_sequence(llm))
+            keep = boundary
+        return keep
+
+    def _eval_with_reuse(self, tokens: list[int], boundary: int | None = None) -> int:
         """Evaluate tokens, reusing the KV cache of the longest prefix already evaluated; returns reused count."""
         llm = self.llm
-        keep = min(self._common_prefix(tokens), len(tokens) - 1)
+        reused = self._reuse_prefix(tokens, boundary)
+        keep = min(reused, len(tokens) - 1)
         llm._ctx.kv_cache_seq_rm(-1, keep, -1)
         llm.n_tokens = keep
         llm.eval(tokens[keep:])
@@ -104,10 +133,10 @@ class LocalLLM:
     def next_token_distribution(self, prompt: str) -> np.ndarray:
         """Softmax over the vocabulary for the token after prompt."""
         with self.lock:
-            tokens = self.tokenize(prompt)
+            tokens, boundary = self._tokenize_marked(prompt)
             self._check_fits(tokens, 1)
             t0 = time.perf_counter()
-            reused = self._eval_with_reuse(tokens)
+            reused = self._eval_with_reuse(tokens, boundary)
             logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),)).astype(np.float64)
             self.last = GenerationStats(len(tokens), reused, 0, time.perf_counter() - t0, time.perf_counter() - t0)
         logits -= logits.max()
@@ -128,10 +157,10 @@ class LocalLLM:
         """Stream completion text for a raw (already templated) prompt, reusing the cached prefix."""
         with self.lock:
             llm = self.llm
-            tokens = self.tokenize(prompt)
+            tokens, boundary = self._tokenize_marked(prompt)
             self._check_fits(tokens, 1)  # generation stops at the context's end (max_tokens is a cap, not a need)
-            reused = self._common_prefix(tokens)
             t0 = time.perf_counter()
+            reused = self._reuse_prefix(tokens, boundary)
             stats = GenerationStats(prompt_tokens=len(tokens), reused_tokens=reused)
             for part in llm.create_completion(
                 tokens,

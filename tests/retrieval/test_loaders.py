@@ -187,6 +187,45 @@ def test_pdf_problems_are_refused(tmp_path):
     assert "not a readable PDF" in by_name["broken.pdf"]
 
 
+def test_damaged_pdfs_print_no_raw_pypdf_warnings(tmp_path, capfd, caplog):
+    """pypdf's own warnings ("incorrect startxref pointer", "EOF marker not found") never reach the user: each
+    damaged file is one clear refusal."""
+    import io
+    import logging
+
+    from pypdf import PdfWriter
+
+    logging.getLogger("pypdf").setLevel(logging.NOTSET)  # as in a fresh process, before the loader has run
+    w = PdfWriter()
+    w.add_blank_page(width=200, height=200)
+    buf = io.BytesIO()
+    w.write(buf)
+    data = buf.getvalue()
+    (tmp_path / "badxref.pdf").write_bytes(data[: data.rindex(b"startxref")] + b"startxref\n99999\n%%EOF\n")
+    (tmp_path / "noeof.pdf").write_bytes(data[: data.rindex(b"%%EOF")])
+    (tmp_path / "half.pdf").write_bytes(data[: len(data) // 2])
+    with caplog.at_level(logging.WARNING):
+        docs, issues = load_paths([tmp_path])
+    assert docs == []
+    by_name = {Path(i.source).name: i.message for i in issues}
+    assert set(by_name) == {"badxref.pdf", "noeof.pdf", "half.pdf"}
+    assert "no extractable text" in by_name["badxref.pdf"]
+    assert "not a readable PDF" in by_name["noeof.pdf"] and "not a readable PDF" in by_name["half.pdf"]
+    err = capfd.readouterr().err
+    assert "startxref" not in err and "EOF marker" not in err
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+
+
+def test_malformed_jsonl_message_reads_cleanly(tmp_path):
+    """The JSON parser's "... at" is not doubled ("at at column"), and the column is on the line named."""
+    (tmp_path / "b.jsonl").write_text('{"id": "a" "text": "x"}\n{"id": "c",\n', encoding="utf-8")
+    _, issues = load_paths([tmp_path / "b.jsonl"])
+    messages = [i.message for i in issues]
+    assert len(messages) == 2 and not any("at at" in m for m in messages)
+    assert "Expecting ',' delimiter, column 12" in messages[0]
+    assert "line 2" in messages[1] and "column 12" in messages[1]
+
+
 def test_rest_of_batch_still_loads_and_missing_paths_are_reported(tmp_path):
     (tmp_path / "good.txt").write_text("Tameside rated inadequate\nThe council said it would improve.\n",
                                        encoding="utf-8")

@@ -126,8 +126,8 @@ def test_prompt_is_bounded_by_the_context():
     llm = FakeLLM("Inspectors found 94 assessments late [1].", n_ctx=600)
     llm.count_tokens = lambda text: len(text) // 4
     a = answerer("", [p.text * 6 for p in P], llm)
-    passages = a.fit_context(a.passages_for("late assessments", a.retriever.search("q")), "late assessments")
-    assert len(passages) == 1  # the second passage would not fit beside the answer's tokens
+    passages = a.evidence("late assessments", "d1", a.retriever.search("q")).passages
+    assert 1 <= len(passages) < 4  # the document's later passages would not fit beside the answer's tokens
     assert llm.count_tokens(prompts.answer_prompt(passages, "late assessments")) <= 600 - 100 - 160
 
 
@@ -168,7 +168,7 @@ class ScriptedLLM:
 
 
 def test_passage_span_is_the_one_place_a_span_is_found():
-    from summarizer.answer.gather import trim_passage
+    from summarizer.answer.evidence import DocInfo, doc_evidence
     from summarizer.answer.spans import passage_span
 
     doc = "Intro line. First sentence here. Middle bit that was cut. Last sentence there. Outro."
@@ -178,16 +178,18 @@ def test_passage_span_is_the_one_place_a_span_is_found():
     assert passage_span(None, "First sentence here.", 5, 20) == (5, 20)
     assert passage_span(doc, "Intro line.", 12, len(doc)) == (12, len(doc))  # only looked up inside the window
     chunk_text = "First sentence here. Middle bit that was cut. Last sentence there."
-    hit = Hit(Chunk("d#0", "d", chunk_text, a, b), 1.0)
-    t = trim_passage(hit, doc, "first and last sentence", None, None, 45)
-    assert "…" in t.text and (t.start, t.end) == passage_span(doc, t.text, a, b)
-    assert doc[t.start:t.end].startswith(t.text.split("…")[0].strip())
-    whole = trim_passage(hit, doc, "q", None, None, 1000)
-    assert (whole.text, whole.start, whole.end) == (chunk_text, a, b)
+    chunk = Chunk("d#0", "d", chunk_text, a, b)
+    info = DocInfo("d", "t", None, None, [])
+    picked = doc_evidence("first and last sentence", info, [chunk], doc, set(), None, 45, 420)
+    assert not picked.whole and [p.text for p in picked.passages] == ["First sentence here.", "Last sentence there."]
+    for p in picked.passages:  # each passage's span is its own sentence in the article
+        assert doc[p.start:p.end] == p.text
+    whole = doc_evidence("q", info, [chunk], doc, set(), None, 1000, 420)
+    assert whole.whole and [(p.text, p.start, p.end) for p in whole.passages] == [(chunk_text, a, b)]
 
 
 def test_fit_context_keeps_a_shortened_passage_span_on_its_text():
-    from summarizer.answer.gather import fit_context
+    from summarizer.answer.evidence import fit_context
 
     doc = "x" * 50 + " ".join(f"Sentence number {i} of the long passage." for i in range(60))
     p = number_passages([Passage(0, "d", "d#0", "t", doc[50:], 50, len(doc))])

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DARLINGTON, REPO, WORCESTERSHIRE
+from tests.conftest import DARLINGTON, REPO, TAMESIDE, WORCESTERSHIRE
 
 pytestmark = pytest.mark.model
 
@@ -17,9 +17,10 @@ def _cited_text(answer) -> str:
 
 
 def test_why_darlington_inadequate(service):
+    """A why-question gets the distinct reasons the article gives, each sentence citing the article's own words."""
     a = service.ask("Why was Darlington rated inadequate?")
     assert a.status == "answered", a.text
-    assert a.sentences and all(s.citations for s in a.sentences)
+    assert len(a.sentences) >= 3 and all(s.citations for s in a.sentences), a.text
     cited = a.cited_passages()
     assert cited and all(p.doc_id == DARLINGTON for p in cited)
     doc = service.document(DARLINGTON).text
@@ -27,7 +28,42 @@ def test_why_darlington_inadequate(service):
     for p in cited:  # every citation points at the original words of the article
         assert norm(p.text.split("…")[0])[:40] in norm(doc[p.start:p.end + 1])
     low = a.text.lower()
-    assert any(w in low for w in ("leadership", "leaders", "workload", "assessments", "oversight"))
+    reasons = [r for r in ("leader", "workload", "oversight", "assessment", "distribut", "newly qualified") if r in low]
+    assert len(reasons) >= 3, a.text
+
+
+def test_which_councils_names_exactly_the_supported_councils(service):
+    from retrieval.councils import find_councils
+
+    a = service.ask("Which councils in the articles were rated 'outstanding'?")
+    assert a.status == "answered", a.text
+    assert {name for name, _, _ in find_councils(a.text)} == {"North Tyneside", "Redbridge"}, a.text
+    assert all(p.doc_id == TAMESIDE for p in a.cited_passages())
+
+
+def test_partial_answer_says_what_the_articles_do_not(service):
+    a = service.ask("What grade did Darlington get and who was its director of children's services?")
+    assert a.status == "answered", a.text
+    assert "inadequate" in a.text.lower()
+    assert a.unanswered and "director" in " ".join(a.unanswered).lower(), a.unanswered
+    assert "don't answer" in a.text
+
+
+def test_uncovered_year_is_refused_without_a_model_call(service, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was asked")
+
+    llm = service.llm
+    monkeypatch.setattr(llm, "yes_probability", no_model)
+    monkeypatch.setattr(llm, "stream", no_model)
+    a = service.ask("What grade did Ofsted give Darlington in 2021?")
+    assert a.refused and "2021" in a.text, a.text
+
+
+def test_markup_and_control_characters_around_a_question_are_ignored(service):
+    a = service.ask("<b>\x00Why was Darlington rated inadequate?\x07</b>")
+    assert a.status == "answered", a.text
+    assert any(p.doc_id == DARLINGTON for p in a.cited_passages())
 
 
 def test_figure_question_is_answered_with_the_figure(service):
@@ -49,9 +85,10 @@ def test_unanswerable_year_is_refused(service):
 
 
 def test_reader_comment_is_not_attributed_to_ofsted(service):
+    """Penalties are mentioned only in a reader's comment under the Darlington article: never an answer."""
     a = service.ask("Is Ofsted going to impose penalties on underperforming authorities?")
-    if not a.refused:
-        assert "penalt" not in a.text.lower() and "sanction" not in a.text.lower(), a.text
+    kept = " ".join(s.text for s in a.sentences).lower()
+    assert "penalt" not in kept and "sanction" not in kept, a.text
     assert all(p.doc_id != DARLINGTON or "penulties" not in p.text for p in a.passages)
 
 

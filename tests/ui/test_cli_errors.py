@@ -42,7 +42,7 @@ def test_read_only_index_dir_is_a_clear_error(tmp_path, capsys):
     ro.chmod(0o500)
     (tmp_path / "a.txt").write_text("Darlington children's services were rated inadequate by Ofsted. " * 5)
     assert main(["ingest", "--index", str(ro / "idx"), str(tmp_path / "a.txt")]) == 2
-    assert "cannot write" in capsys.readouterr().err
+    assert "cannot write" in capsys.readouterr().err.lower()
 
 
 def test_read_only_error_from_a_command(tmp_path, monkeypatch, capsys):
@@ -54,10 +54,19 @@ def test_read_only_error_from_a_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("ui.cli.cmd_list", refuse)
     assert main(["list", "--index", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "cannot write" in err and "Traceback" not in err
+    assert "cannot write" in err.lower() and "read-only" in err and "Traceback" not in err
 
 
 def test_broken_pipe_is_quiet(built_index):
     cmd = (f"{sys.executable} -m ui.cli search --index {built_index} -k 20 caseloads social workers | head -c 10")
     out = subprocess.run(["bash", "-c", cmd], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr
+
+
+def test_reader_gone_before_the_first_line(built_index):
+    """`| true` has left before brief prints anything, so the pipe is surely broken: exit 141 and no traceback."""
+    cmd = (f"{sys.executable} -m ui.cli search --index {built_index} -k 20 caseloads social workers | true; "
+           "echo status=${PIPESTATUS[0]}")
+    out = subprocess.run(["bash", "-c", cmd], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "status=141" in out.stdout
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr

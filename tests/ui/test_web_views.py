@@ -391,3 +391,15 @@ def test_stored_runs_are_listed_and_compared_like_the_cli(svc, tmp_path):
     assert f'data-improved="{sum(m["change"] == "improved" for m in moved)}"' in page
     assert a in page and b in page
     build_app(svc, runs_dir=root)  # the app builds over these runs and summaries
+
+
+def test_evaluate_tables_show_question_types_and_blind_groups():
+    from ui.web.evaluate import result_tables
+
+    group = {"questions": 2, "key_facts_correct": 0.5, "faithfulness": None}
+    result = {"summary": {"questions": 2, "answerable": 2, "unanswerable": 0,
+                          "by_type": {"why": group}, "by_blind": {"blind": group, "not_blind": group}},
+              "items": [], "model": "m"}
+    _, _, _, by_type, _ = result_tables(result, "run", "dev.jsonl")
+    assert list(by_type["type"]) == ["why", "blind questions", "not blind questions"]
+    assert list(by_type["faithfulness"]) == ["—"] * 3

@@ -79,7 +79,7 @@ def build(service, lib: Library) -> dict:
         pick = gr.Dropdown(lib.article_choices(), value=None, label="Open article", scale=2, elem_id="article-pick")
     table = gr.Dataframe(lib.article_rows(), headers=ARTICLE_HEADERS, interactive=False, wrap=True, datatype="str",
                          elem_id="article-table", max_height=640,
-                         column_widths=["12%", "25%", "8%", "11%", "9%", "17%", "8%", "10%"],
+                         column_widths=["10%", "18%", "7%", "10%", "8%", "13%", "8%", "7%", "6%", "6%", "7%"],
                          label="Articles (click a column header to sort, a row to open)")
     with gr.Row():
         gen_btn = gr.Button("Generate summary", visible=False, variant="primary", scale=0, min_width=220,

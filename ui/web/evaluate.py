@@ -102,13 +102,14 @@ def run_eval(service, runs_root: Path, path: str, limit: float, progress) -> tup
 
 
 def result_tables(result: dict, run_name: str, qa_name: str) -> tuple:
-    """(headline Markdown, metrics, rates to plot, by question type, per question) of one QA run."""
+    """(headline Markdown, metrics, rates to plot, by question type and blind/not blind, per question) of a QA run."""
     s = result["summary"]
     # every headline number the evaluation reports (the set grows as eval.qa.run gains metrics)
     summary = pd.DataFrame([[k, "—" if v is None else str(v)] for k, v in s.items()
                             if v is None or isinstance(v, (int, float, str))], columns=["metric", "value"])
-    type_rows = [{"type": t, **{k: ("—" if x is None else x) for k, x in v.items()}}
-                 for t, v in (s.get("by_type") or {}).items()]
+    blind = ((f"{b.replace('_', ' ')} questions", v) for b, v in (s.get("by_blind") or {}).items())
+    groups = [*(s.get("by_type") or {}).items(), *blind]
+    type_rows = [{"type": t, **{k: ("—" if x is None else x) for k, x in v.items()}} for t, v in groups]
     by_type = pd.DataFrame(type_rows).astype(str) if type_rows else pd.DataFrame(columns=["type"])
     items = pd.DataFrame([[r.get("id"), r.get("type"), r.get("status"), "yes" if r.get("refusal_correct") else "no",
                            f"{r.get('facts_found', '')}/{r.get('facts_total', '')}" if r.get("answerable") else "",

@@ -68,6 +68,11 @@ mark.ev.active { background: #fb923c; color: #111; }
 .eval-compare tr.improved .chg, .eval-compare b.improved { color: #15803d; }
 .eval-compare tr.regressed .chg, .eval-compare b.regressed { color: #b91c1c; }
 .eval-compare .warn { color: #b45309; }
+.council-record .grade { font-weight: 600; } .council-record .g-none { color: var(--body-text-color-subdued); font-weight: normal; }
+.council-record .g-outstanding { color: #15803d; } .council-record .g-good { color: #2563eb; }
+.council-record .g-requires-improvement, .council-record .g-adequate { color: #b45309; }
+.council-record .g-inadequate { color: #b91c1c; }
+.grade-changes tr.improved td:last-child { color: #15803d; } .grade-changes tr.declined td:last-child { color: #b91c1c; }
 """
 
 THEME_FONTS = {"font": ["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],

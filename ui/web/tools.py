@@ -65,7 +65,9 @@ def _briefing_tool(service) -> Callable:
         Args:
             council: the council's name, e.g. "Torbay"
         Returns:
-            the briefing: council, covered, timeline, recurring, changes, passages, missing_summaries
+            the briefing: council, covered, timeline (each entry's code-read grade per area), recurring, changes,
+            inspections (the graded inspections in date order), areas, grade_changes (per area, from one inspection
+            to the next), passages, missing_summaries
         """
         if not (council or "").strip():
             raise UserError("Give a council.")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from ui.web.views import EvidenceIndex, article_html, esc
 
-ARTICLE_HEADERS = ["ID", "Title", "Date", "Councils", "Inspection kind", "Judgement", "Source", "Summary"]
+ARTICLE_HEADERS = ["ID", "Title", "Date", "Councils", "Inspection kind", "Judgement", "Weaknesses", "Strengths",
+                   "Actions", "Source", "Summary"]
+# the Articles table's findings counts: column -> the summary fields it counts ("what needs to improve" is an action)
+COUNT_FIELDS = {"Weaknesses": ("weaknesses",), "Strengths": ("strengths",), "Actions": ("actions", "improvements")}
 SUMMARY_FIELDS = (("weaknesses", "Weaknesses"), ("strengths", "Strengths"), ("actions", "Actions"),
                   ("improvements", "What needs to improve"), ("figures", "Figures"))
 NOT_GENERATED = "not generated"
@@ -136,13 +139,20 @@ def article_view_html(doc, rec=None, failure: str | None = None) -> str:
     return head + body + "</div>"
 
 
+def findings_counts(rec) -> list[str]:
+    """How many weaknesses, strengths and actions the stored summary keeps (all councils); blank cells without one."""
+    if rec is None:
+        return [""] * len(COUNT_FIELDS)
+    return [str(sum(len(getattr(c, f)) for c in rec.councils for f in fields)) for fields in COUNT_FIELDS.values()]
+
+
 def article_row(doc, rec=None, failure: str | None = None) -> list[str]:
     """One row of the Articles table: from the structured summary when there is one, else from index metadata."""
     if rec is None or not rec.councils:
         bits = doc_meta_bits(doc)
         status = "failed" if failure and rec is None else (NOT_GENERATED if rec is None else "no council found")
         return [doc.id, doc.title, doc.date or "", bits["councils"], bits["kind"], bits["judgements"],
-                doc.source or "", status]
+                *findings_counts(rec), doc.source or "", status]
     entries = rec.councils
     multi = len(entries) > 1
 
@@ -155,5 +165,5 @@ def article_row(doc, rec=None, failure: str | None = None) -> list[str]:
                                                       for c in entries)
     dates = list(dict.fromkeys(d for c in entries for d in [(c.inspection_dates or [c.date])[0]] if d))
     return [doc.id, doc.title, "; ".join(dates) or doc.date or "", ", ".join(c.council for c in entries), kind,
-            "; ".join(f"{c.council}: {judged(c)}" if multi else judged(c) for c in entries), doc.source or "",
-            "summarized"]
+            "; ".join(f"{c.council}: {judged(c)}" if multi else judged(c) for c in entries), *findings_counts(rec),
+            doc.source or "", "summarized"]
