@@ -16,8 +16,8 @@ from retrieval.settings import DEFAULT_INDEX_DIR  # noqa: E402 - light: no model
 
 
 
-from ui.cli_common import UserError, _filters, _print_json, _progress, _service  # noqa: E402,F401
-from ui.cli_eval import cmd_eval  # noqa: E402,F401
+from ui.cli_common import UserError, _filters, _print_json, _progress, _service, positive_int  # noqa: E402,F401
+from ui.cli_eval import add_eval_arguments, cmd_eval  # noqa: E402,F401
 
 
 def cmd_ingest(args) -> int:
@@ -266,17 +266,6 @@ def cmd_summary(args) -> int:
     return 0
 
 
-def positive_int(value: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return n
-
-
 def date_arg(value: str) -> str:
     """An argparse type: YYYY, YYYY-MM or YYYY-MM-DD (a real date)."""
     import datetime as dt
@@ -320,22 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-k", type=positive_int, default=5, help="number of passages (default 5)")
         else:
             sp.add_argument("-v", "--verbose", action="store_true", help="show timings and dropped sentences")
-    sp = add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs.")
-    sp.add_argument("--qa", help="QA file (.jsonl: id, question, answerable, docs, facts)")
-    sp.add_argument("--checker", action="store_true",
-                    help="measure the faithfulness checker on SummEdits news (threshold from 'evaluation', reported on 'test')")
-    sp.add_argument("--summaries", action="store_true",
-                    help="score the stored summaries (gold fields, faithfulness of each item) and report grades")
-    sp.add_argument("--council-baseline", action="store_true",
-                    help="with --qa: also answer each question with the council filter off (a second answer each)")
-    sp.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="what improved and regressed from run A to run B")
-    sp.add_argument("--resume", metavar="RUN", help="continue an interrupted --qa run (a run directory, or 'latest')")
-    sp.add_argument("--limit", type=positive_int, help="only the first N questions (with --checker: N pairs per split)")
-    sp.add_argument("--out", help="also write the result JSON to this file")
-    sp.add_argument("--no-checker", action="store_true", help="skip the claim-level faithfulness checks (faster)")
-    sp.add_argument("--no-baselines", action="store_true", help="skip the dense/BM25/extractive baselines")
-    sp.add_argument("--runs-dir", help="where runs are stored (default eval/runs)")
-    sp.add_argument("--benchmark", help="SummEdits news JSON (default ../shared/benchmarks/summedits/summedits_news.json)")
+    add_eval_arguments(add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs."))
     sp = add("summarize", cmd_summarize, "Structured summaries (JSON + SQLite + Markdown under <index>/summaries/); "
              "resumable: rerunning skips what is done.")
     sp.add_argument("ids", nargs="*", help="document ids (see brief list)")

@@ -1,6 +1,7 @@
 """What every `brief` command shares: the user-error type, the service for --index, progress and JSON output."""
 from __future__ import annotations
 
+import argparse
 import json
 
 class UserError(Exception):
@@ -30,3 +31,14 @@ def _filters(args):
     if getattr(args, "council", None) or getattr(args, "date_from", None) or getattr(args, "date_to", None):
         return SearchFilters(councils=args.council or None, date_from=args.date_from, date_to=args.date_to)
     return None
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return n

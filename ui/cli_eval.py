@@ -5,7 +5,9 @@ import json
 import sys
 from pathlib import Path
 
-from ui.cli_common import UserError, _print_json, _service
+import argparse
+
+from ui.cli_common import UserError, _print_json, _service, positive_int
 
 def cmd_eval(args) -> int:
     from eval.runs import RunStore
@@ -111,3 +113,22 @@ def _eval_checker(args) -> int:
     except BenchmarkMissing as e:
         raise UserError(str(e)) from None
     return _print_stored(args, r, format_checker_result, out_dir)
+
+
+def add_eval_arguments(sp: argparse.ArgumentParser) -> None:
+    """The options of `brief eval`."""
+    sp.add_argument("--qa", help="QA file (.jsonl: id, question, answerable, docs, facts)")
+    sp.add_argument("--checker", action="store_true",
+                    help="measure the faithfulness checker on SummEdits news (threshold from 'evaluation', reported on 'test')")
+    sp.add_argument("--summaries", action="store_true",
+                    help="score the stored summaries (gold fields, faithfulness of each item) and report grades")
+    sp.add_argument("--council-baseline", action="store_true",
+                    help="with --qa: also answer each question with the council filter off (a second answer each)")
+    sp.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="what improved and regressed from run A to run B")
+    sp.add_argument("--resume", metavar="RUN", help="continue an interrupted --qa run (a run directory, or 'latest')")
+    sp.add_argument("--limit", type=positive_int, help="only the first N questions (with --checker: N pairs per split)")
+    sp.add_argument("--out", help="also write the result JSON to this file")
+    sp.add_argument("--no-checker", action="store_true", help="skip the claim-level faithfulness checks (faster)")
+    sp.add_argument("--no-baselines", action="store_true", help="skip the dense/BM25/extractive baselines")
+    sp.add_argument("--runs-dir", help="where runs are stored (default eval/runs)")
+    sp.add_argument("--benchmark", help="SummEdits news JSON (default ../shared/benchmarks/summedits/summedits_news.json)")
