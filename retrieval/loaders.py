@@ -5,13 +5,12 @@ import json
 import logging
 import re
 from collections import Counter
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from retrieval.cleaning import reflow_lines
+from retrieval.doc_fields import PAGE_NUMBER_RE, derive_title, normalise_date  # noqa: F401 - part of this API
 from retrieval.records import Document, LoadIssue
-from retrieval.dates import MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +19,7 @@ HTML_EXTS = frozenset({".html", ".htm"})
 SUPPORTED_EXTS = TEXT_EXTS | HTML_EXTS | {".pdf", ".jsonl"}
 _SUPPORTED_LIST = ".txt, .md, .html, .htm, .pdf, .jsonl"
 _JSONL_KNOWN = ("id", "text", "title", "date", "publication_date", "source", "url", "source_path")
-_MONTHS = MONTHS
 _PRIVATE_BULLET_RE = re.compile("[\uf06e\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf02d\uf0a8\uf071\uf075\uf0e0]")
-_PAGE_NUMBER_RE = re.compile(r"^(?:page\s*)?\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?$", re.IGNORECASE)
 
 
 class _Refused(Exception):
@@ -297,7 +294,7 @@ def pdf_pages_to_text(pages: list[str]) -> str:
         edges = set(nonblank_idx[:4] + nonblank_idx[-4:])
         for i, ln in enumerate(lines):
             s = ln.strip()
-            if i in edges and (_PAGE_NUMBER_RE.match(s) or key(ln) in repeated):
+            if i in edges and (PAGE_NUMBER_RE.match(s) or key(ln) in repeated):
                 continue
             kept.append(ln)
         kept.append("")  # page break: a paragraph may continue across it (reflow joins lower-case starts)
@@ -398,87 +395,6 @@ def _apply_sidecar(path: Path, doc: Document) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def derive_title(text: str, markdown: bool = False, pdf: bool = False) -> str:
-    """A title from the text: a headline-like first line, else the first ~12 words followed by an ellipsis."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if markdown:
-        lines = [re.sub(r"^#{1,6}\s*", "", ln) for ln in lines]
-    if pdf:
-        lines = _title_lines(lines[:40])
-        if lines:
-            first = lines[0]
-            if len(first) < 40 and len(lines) > 1 and _headline_like(lines[1]):
-                first = f"{first}: {lines[1]}"
-            return _shorten(re.sub(r"\s+(?:and|or|of|the)$", "", first), 160)
-    if lines and _headline_like(lines[0]):
-        return lines[0]
-    words = " ".join(lines[:3]).split()
-    if not words:
-        return ""
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
-
-
-def _title_lines(lines: list[str]) -> list[str]:
-    """Candidate title lines of a report: unwrapped, without page numbers and bare dates."""
-    joined = reflow_lines(lines).split("\n")
-    out = []
-    for ln in joined:
-        s = ln.strip()
-        if not s or _PAGE_NUMBER_RE.match(s) or re.fullmatch(r"[\d\s/.-]+", s):
-            continue
-        if re.match(r"(?:inspection dates?|report published|published|lead inspector|age group)\b", s, re.I):
-            break
-        out.append(s)
-    return out
-
-
-def _headline_like(line: str) -> bool:
-    """Short, no final full stop: reads as a headline."""
-    words = line.split()
-    return 0 < len(words) <= 20 and len(line) <= 150 and not re.search(r"[.;,:]$", line)
-
-
-def _shorten(text: str, limit: int) -> str:
-    """Cut text at a word boundary with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def normalise_date(value: str | None) -> str | None:
-    """ISO date (YYYY-MM-DD) or year from common forms ('2019-07-01T..', '1 July 2019', '01/07/2019', '2019')."""
-    if not value:
-        return None
-    v = str(value).strip()
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", v)
-    if m:
-        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) or None
-    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})", v)
-    if m and m.group(2).lower() in _MONTHS:
-        return _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
-    m = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", v)
-    if m and m.group(1).lower() in _MONTHS:
-        return _iso(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
-    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", v)
-    if m:
-        return _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    m = re.fullmatch(r"(\d{4})", v)
-    if m:
-        return m.group(1)
-    try:
-        return datetime.fromisoformat(v).date().isoformat()
-    except ValueError:
-        return None
-
-
-def _iso(year: int, month: int, day: int) -> str | None:
-    """ISO string for a valid calendar date, else None."""
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
 
 
 def jsonl_document(obj: Any, path: Path, lineno: int) -> Document:

@@ -90,9 +90,15 @@ def _exact(text: str, source: str, min_support: float) -> tuple[DropReason | Non
     return None, chk.coverage
 
 
+@lru_cache(maxsize=4096)
+def named_councils(text: str) -> frozenset[str]:
+    """The councils a text names (cached: every sentence's check, and each re-citation, reads the same passages)."""
+    return frozenset(name for name, _, _ in find_councils(text))
+
+
 def _about(p: Passage) -> set[str]:
     """The councils a passage is about: those its text names, else its document's own council."""
-    return {name for name, _, _ in find_councils(p.text)} or set(p.councils[:1])
+    return set(named_councils(p.text)) or set(p.councils[:1])
 
 
 def other_councils(text: str, cited: list[Passage]) -> list[str]:

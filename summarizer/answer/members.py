@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 
-from retrieval.councils import find_councils
 from retrieval.sentences import split_sentences
 
-from summarizer.answer.check import focus_terms
+from summarizer.answer.check import named_councils, focus_terms
 from summarizer.answer.evidence import SentenceEncoder
 from summarizer.answer.records import AnswerSentence, Passage
 from summarizer.support import content_terms
@@ -27,7 +26,7 @@ def member_sentence(question: str, council: str, passages: list[Passage], own: b
         for s, e in split_sentences(p.text):
             sent = p.text[s:e].strip()
             hits = len(focus & content_terms(sent))
-            others = {n for n, _, _ in find_councils(sent)}
+            others = named_councils(sent)
             about = council in others or (own and not others)  # a sentence naming only others is theirs
             if hits >= need and about and len(sent) > 20:
                 cands.append((hits, sent, p))
