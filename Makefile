@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test index bench clean
+.PHONY: setup run test index bench bench-reliability clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -30,6 +30,9 @@ test: setup
 bench: index
 	$(BIN)/python -m eval.bench.search
 	$(BIN)/python -m eval.bench.ask
+
+bench-reliability: setup
+	BRIEF_RELIABILITY=1 $(BIN)/python -m pytest -q -rs tests/summarizer/test_pool_loopback.py
 
 clean:
 	rm -rf $(VENV) .brief

@@ -18,6 +18,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from eval.findings_eval import FINDINGS_GOLD, REPORTS, findings_recall, format_findings, improvements_recall, read_reports
+
 REPO = Path(__file__).resolve().parents[1]
 OFSTED = REPO.parent / "shared" / "corpus" / "ofsted"
 GOLD = REPO / "eval" / "datasets" / "summaries_gold.jsonl"
@@ -236,6 +238,9 @@ def run_summaries_eval(service, *, checker=None, grades: bool = True, limit: int
     summaries = service.stored_summaries()
     out: dict = {"index": str(service.index_dir), "summaries": len(summaries), "documents": len(service.documents())}
     out["gold"] = gold_eval(summaries) if GOLD.is_file() else None
+    out["findings"] = findings_recall(summaries) if FINDINGS_GOLD.is_file() else None
+    if REPORTS.is_file():
+        out["improvements"] = {k: v for k, v in improvements_recall(read_reports()).items() if k != "reports_short"}
     if checker is not None:
         out["faithfulness"] = faithfulness_eval(summaries, checker)
     if grades and (OFSTED / "grades.csv").is_file():
@@ -254,6 +259,7 @@ def format_summaries_eval(r: dict) -> str:
                      f"with a number absent from their evidence: {g['kept_items_with_number_absent_from_evidence']}")
         for m in g["misses"][:10]:
             lines.append(f"    miss: {m}")
+    lines += format_findings(r.get("findings"), r.get("improvements"))
     f = r.get("faithfulness")
     if f:
         lines.append(f"  faithfulness (checker, each statement vs its evidence): {f['supported']}/{f['items']}"

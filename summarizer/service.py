@@ -14,8 +14,8 @@ from retrieval.store import IndexStore, StoredDocument
 
 from summarizer.answer.answerer import Answerer
 from summarizer.answer.events import AskEvent
+from summarizer.llm.interface import Generator
 from summarizer.llm.shared import shared_llm
-from summarizer.llm.local import LocalLLM
 from summarizer.answer.records import Answer
 from summarizer.settings import Settings
 
@@ -25,16 +25,19 @@ SUMMARY_FILES = ("summaries.jsonl", "summaries.sqlite", "summaries.sqlite-wal")
 
 def expected_model_calls(doc) -> int:
     """About how many model calls a summary of doc takes: one per part of the article (one for a report's headline
-    findings) and one for the overview; regenerating a rejected item adds more."""
+    findings), one for the overview, and one per sentence labelled; regenerating a rejected item adds more."""
     try:
         from summarizer.summaries.evidence import doc_text
+        from summarizer.summaries.findings import candidate_sentences
+        from summarizer.summaries.report_parts import finding_spans
         from summarizer.summaries.summarizer import SummaryOptions, council_parts, split_part
 
-        if doc.meta.doc_type == "report":
-            return 2
         dt = doc_text(doc.text, doc.comment_start)
+        if doc.meta.doc_type == "report":
+            return 1 + len(candidate_sentences(dt, finding_spans(doc.text)))
         chars = SummaryOptions().part_chars
-        return max(1, sum(len(split_part(p, dt, chars)) for p in council_parts(doc, dt))) + 1
+        parts = max(1, sum(len(split_part(p, dt, chars)) for p in council_parts(doc, dt)))
+        return parts + 1 + len(candidate_sentences(dt, dt.allowed))
     except Exception:  # noqa: BLE001 - only an estimate for a progress bar
         return 2
 
@@ -59,20 +62,21 @@ class BriefService:
     """Owns the index, the embedder and the model for one index directory; reloads after writes."""
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
-                 llm: LocalLLM | None = None) -> None:
+                 llm: Generator | None = None) -> None:
         self.settings = settings or Settings()
         self.embedder = embedder or shared_embedder()
         self._llm = llm
         self._retriever: HybridRetriever | None = None
         self._loaded_from: str | None = None
         self._lock = threading.RLock()
+        self._findings = None
 
     @property
     def index_dir(self) -> Path:
         return Path(self.settings.retrieval.index_dir)
 
     @property
-    def llm(self) -> LocalLLM:
+    def llm(self) -> Generator:
         if self._llm is None:
             self._llm = shared_llm(self.settings)
         return self._llm
@@ -125,14 +129,30 @@ class BriefService:
         docs = r.snap.documents
         return Answerer(r, self.llm, self.settings.answer, self.embedder,
                         doc_text=lambda doc_id: (d.text[: d.comment_start] if (d := docs.get(doc_id)) else None),
-                        document=docs.get, doc_chunks=r.doc_chunks)
+                        document=docs.get, doc_chunks=r.doc_chunks, findings=self.findings_source())
+
+    def findings_source(self):
+        """The classified findings of each document (stored summaries first), shared by every answerer."""
+        from summarizer.doc_findings import FindingsSource
+
+        with self._lock:
+            if self._findings is None:
+                self._findings = FindingsSource(lambda d: self.retriever.snap.documents.get(d),
+                                                lambda d: self.result_store().latest(d) if self.summaries_dir.exists()
+                                                else None,
+                                                self.llm)
+            return self._findings
 
     def warm_in_background(self) -> threading.Thread:
         """Read the newest short documents into the model's prefix cache on a background thread (settings.answer.
-        warm_docs of them), so the first question about each starts in about a second instead of tens."""
+        warm_docs of them), so the first question about each starts in about a second instead of tens; then label
+        the newest articles' findings (warm_findings of them) for why-questions."""
         def run() -> None:
             newest = sorted(self.documents(), key=lambda d: d.date or "", reverse=True)
             self.answerer().warm([d.id for d in newest[: self.settings.answer.warm_docs]])
+            source = self.findings_source()
+            for d in [d for d in newest if d.meta.doc_type == "article"][: self.settings.answer.warm_findings]:
+                source(d.id)  # labelled once, so a why-question about it is answered at once
 
         t = threading.Thread(target=run, name="brief-warm", daemon=True)
         t.start()

@@ -42,6 +42,7 @@ class AnswerSettings:
     gate_passage_chars: int = 550  # each trimmed to its most relevant sentences within this budget
     doc_chars: int = 9000  # a document this long is shown whole (most news articles); a longer one by its most relevant sentences
     warm_docs: int = 20  # documents `brief serve` reads into the prefix cache at start (0: none)
+    warm_findings: int = 5  # articles whose findings `brief serve` labels at start, after the prefix cache (0: none)
     list_councils_per_doc: int = 3  # councils a document may put in a list answer (its own first)
     list_item_tokens: int = 90  # one council's sentence in a list answer
     passage_chars: int = 420  # adjacent sentences grouped into one numbered passage up to this length

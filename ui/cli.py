@@ -237,14 +237,16 @@ def storage_problem(e: Exception, index: Path) -> str | None:
 
 
 def needs_local_model(args) -> bool:
-    """Whether this command will load the in-process model (so its file is checked first)."""
-    if args.command in ("ask", "serve"):
-        return True
-    if args.command == "summarize":
-        from summarizer.settings import Settings
+    """Whether this command will load the in-process model (so its file is checked first); with BRIEF_BACKEND=openai
+    questions go to the model servers instead."""
+    from summarizer.settings import Settings
 
-        return (args.backend or Settings.from_env(args.index).backend.kind) == "llama"
-    if args.command == "eval" and not args.compare:
+    kind = Settings.from_env(args.index).backend.kind
+    if args.command in ("ask", "serve"):
+        return kind != "openai"
+    if args.command == "summarize":
+        return (args.backend or kind) == "llama"
+    if args.command == "eval" and not args.compare and kind != "openai":
         return bool(args.qa or args.resume or args.checker or (args.summaries and not args.no_checker))
     return False
 
@@ -272,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.settings import index_dir_from_env
     from retrieval.store import IndexCorrupt
     from retrieval.write_errors import IndexWriteError
+    from summarizer.llm.errors import BackendError
     from summarizer.llm.model_files import ModelFileError
 
     try:
@@ -281,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         status = args.func(args)
         sys.stdout.flush()  # inside the try: a reader that left shows up here, not at interpreter exit
         return status
-    except (UserError, IndexCorrupt, IndexWriteError) as e:
+    except (UserError, IndexCorrupt, IndexWriteError, BackendError) as e:  # BackendError: the model servers failed
         print(f"brief: {e}", file=sys.stderr)
         return 2
     except (ModelFileError, ValueError) as e:

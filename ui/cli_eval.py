@@ -102,12 +102,12 @@ def _eval_checker(args) -> int:
     from eval.checker.judge import FaithfulnessChecker
     from eval.checker.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
     from eval.runs import RunStore
-    from summarizer.llm.local import LocalLLM
+    from summarizer.llm.shared import shared_llm
     from summarizer.settings import Settings
 
     # named now, written by the benchmark when it finishes (a missing benchmark leaves no empty run behind)
     out_dir = RunStore(args.runs_dir).new_run_dir("checker-smoke" if args.limit else "checker", create=False)
-    checker = FaithfulnessChecker(LocalLLM(Settings.from_env(args.index).model))
+    checker = FaithfulnessChecker(shared_llm(Settings.from_env(args.index)))  # BRIEF_BACKEND=openai: the servers
     try:
         r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
     except BenchmarkMissing as e:

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from retrieval.sentences import split_sentences
 from summarizer.answer import prompts
+from summarizer.llm.interface import logprobs_available
 from summarizer.settings import cache_dir
 from summarizer.support import (ANTONYMS, SourceFacts, SupportCheck, antonym_index, check_claim,  # noqa: F401
                                  closest_sentence, content_terms, dates, name_in, names, number_in, numbers)
@@ -368,7 +369,7 @@ class FaithfulnessChecker:
         if references is None:
             references = (cfg.reference,) if cfg.reference != "none" else ()
         jobs = [self._job(i, c, s) for i, (c, s) in enumerate(pairs)]
-        use_llm = cfg.use_llm and self.llm is not None
+        use_llm = cfg.use_llm and self.llm is not None and logprobs_available(self.llm)  # else exact checks only
         llm_results: dict[tuple[int, int, str], tuple[float, bool, float]] = {}
         if use_llm:
             # a unit is (job, window, claim kind); kind "" is the claim itself, else a reference claim

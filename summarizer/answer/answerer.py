@@ -22,11 +22,13 @@ from summarizer.answer.gather import gather_passages
 from summarizer.answer.judge import judge
 from summarizer.answer.members import member_sentence
 from summarizer.answer.plan import Plan, PlanKind, asks_for_points, plan_question
+from summarizer.answer.points import FindingsOf, asked_kinds, cited_lines, question_council, select
 from summarizer.answer.prompts import heading  # noqa: F401 - part of this module's API (eval)
 from summarizer.answer.question import QuestionError, QuestionTooLong, normalise_question  # noqa: F401
 from summarizer.answer.records import Answer, AnswerSentence, Passage, number_passages
 from summarizer.answer.retrieve import Retriever, nothing_found, retrieve
-from summarizer.llm.local import LocalLLM
+from summarizer.llm import interface
+from summarizer.llm.interface import logprobs_available, yes_probability_or_none
 from summarizer.settings import AnswerSettings
 from summarizer.support import content_terms
 
@@ -36,10 +38,10 @@ Drafts = Generator[AskEvent, None, list[AnswerSentence]]
 class Answerer:
     """Answers questions from the documents search finds, with a local model; never from the model's memory."""
 
-    def __init__(self, retriever: Retriever, llm: LocalLLM, settings: AnswerSettings,
+    def __init__(self, retriever: Retriever, llm: interface.Generator, settings: AnswerSettings,
                  encoder: SentenceEncoder | None = None, doc_text: ArticleText | None = None,
                  document: Callable[[str], object] | None = None,
-                 doc_chunks: Callable[[str], list[Chunk]] | None = None) -> None:
+                 doc_chunks: Callable[[str], list[Chunk]] | None = None, findings: FindingsOf | None = None) -> None:
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
@@ -47,6 +49,7 @@ class Answerer:
         self.doc_text = doc_text or (lambda doc_id: None)
         self.document = document or (lambda doc_id: None)  # the StoredDocument, for reports' judgement cards
         self.doc_chunks = doc_chunks or (lambda doc_id: [])
+        self.findings = findings  # a document's classified findings, for why and what-found questions
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         answer = None
@@ -78,6 +81,7 @@ class Answerer:
         docs = dict.fromkeys([*plan.doc_ids, *(p.doc_id for p in shown)])
         known = content_terms(" ".join(self._article(d) for d in docs) + " " + " ".join(p.text for p in shown))
         answer = yield from self._answer(question, plan, evidence, shown, fragments, known, timings, t0)
+        answer.exact_check_only = not logprobs_available(self.llm)
         timings["total_s"] = time.perf_counter() - t0
         yield AnswerReady(answer)
 
@@ -129,8 +133,11 @@ class Answerer:
         drafts: list[AnswerSentence] = []
         offset = 0
         for ev in evidence:
-            prompt = prompts.answer_prompt(ev.passages, asked, points=asks_for_points(question))
-            drafts += yield from self._part(prompt, asked, question, ev, offset, known, timings, t0, None)
+            if asks_for_points(question) and not g.unanswered:
+                drafts += yield from self._points(question, ev, offset, known, timings)
+            if not any(d.supported for d in drafts):
+                prompt = prompts.answer_prompt(ev.passages, asked, points=asks_for_points(question))
+                drafts += yield from self._part(prompt, asked, question, ev, offset, known, timings, t0, None)
             if any(d.supported for d in drafts):
                 break
             offset += len(ev.passages)
@@ -144,6 +151,7 @@ class Answerer:
         offset, best = 0, None
         focus = focus_terms(question)
         every = [self._article(e.doc_id) for e in evidence]  # a part's year or name may be in another document
+        held = content_terms(" ".join(every))  # a premise is one no document of the plan holds
         for ev, article in zip(evidence, every):
             known = content_terms(article + " " + " ".join(p.text for p in ev.passages))  # its own words only
             if plan.kind is PlanKind.LIST and focus and not focus & known:  # it holds nothing the list is about
@@ -158,8 +166,13 @@ class Answerer:
                     yield event
             elif g.passed:
                 about = ev.councils[:1]
-                prompt = prompts.answer_prompt(ev.passages, question, about, asks_for_points(question))
-                drafts += yield from self._part(prompt, question, question, ev, offset, known, timings, t0, about)
+                part = (yield from self._points(question, ev, offset, known | held, timings,
+                                                about[0] if about else None)) if asks_for_points(question) else []
+                if not any(d.supported for d in part):
+                    prompt = prompts.answer_prompt(ev.passages, question, about, asks_for_points(question))
+                    part += yield from self._part(prompt, question, question, ev, offset, known | held, timings, t0,
+                                                  about)
+                drafts += part
             offset += len(ev.passages)
         return drafts, best
 
@@ -175,14 +188,33 @@ class Answerer:
             if council in named or not own:
                 continue
             g0 = time.perf_counter()
-            p = self.llm.yes_probability(prompts.member_prompt(own, question, council))
+            p = yes_probability_or_none(self.llm, prompts.member_prompt(own, question, council))
             timings["gate_s"] = timings.get("gate_s", 0.0) + time.perf_counter() - g0
-            item = member_sentence(question, council, own, i == 0, self.encoder) if p >= \
-                self.settings.answerable_threshold else None
+            item = member_sentence(question, council, own, i == 0, self.encoder) if p is None or p >= \
+                self.settings.answerable_threshold else None  # None: no logprobs, the sentence found decides
             if item is not None:
                 item.citations = [c + offset for c in item.citations]
-                item.judge = round(p, 3)
+                item.judge = round(p, 3) if p is not None else None
                 yield SentenceChecked(item)
+
+    def _points(self, question: str, ev: DocEvidence, offset: int, known: set[str], timings: dict[str, float],
+                about: str | None = None) -> Drafts:
+        """Every finding of the kind asked that the document states about the council asked (the question's, or
+        about for one document's part), each quoted with its citation and checked like a composed sentence (points.py);
+        [] when there are none (then the model composes)."""
+        if self.findings is None or not (kinds := asked_kinds(question, self.llm)):
+            return []
+        t = time.perf_counter()
+        council = about or question_council(question, ev.councils)
+        found = select(question, self.findings(ev.doc_id), kinds, council, self.encoder)
+        drafts = [check_sentence(line, ev.passages, self.settings.min_support, question, known)
+                  for line in cited_lines(found, ev.passages)]
+        timings["points_s"] = timings.get("points_s", 0.0) + time.perf_counter() - t
+        for d in drafts:
+            d.citations = [c + offset for c in d.citations]
+            d.about = about or ""
+            yield SentenceChecked(d)
+        return drafts
 
     def _part(self, prompt: str, asked: str, question: str, ev: DocEvidence, offset: int, known: set[str],
               timings: dict[str, float], t0: float, about: list[str] | None, max_tokens: int | None = None) -> Drafts:
@@ -204,7 +236,7 @@ class Answerer:
         for doc_id in doc_ids:
             ev = self.evidence("", doc_id, result)
             if ev.whole and ev.passages:
-                self.llm.yes_probability(prompts.gate_prompt(ev.passages, "?"))
+                yes_probability_or_none(self.llm, prompts.gate_prompt(ev.passages, "?"))
                 done += 1
         return done
 

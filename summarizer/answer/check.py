@@ -25,14 +25,21 @@ _FRAMING_WORDS = ("say said says spoke speak speaking call called calls sign sig
                   "tell told get got gets give gave given receive received article articles report reported reports")
 
 
+# words that name the kind of answer wanted or frame an event or a comparison, not its topic: "in which month" is
+# answered by "April", "when did it take place" by a date, "how did the view differ" by what each side says
+_ANSWER_TYPE_WORDS = ("which what whose many much month months year years date dates day days time times place "
+                      "number numbers amount figure figures percentage proportion compare compared comparison "
+                      "differ differed difference change changed view later earlier take took taken happen happened")
+
+
 @lru_cache(maxsize=1)
 def _framing_terms() -> frozenset[str]:
-    return frozenset(content_terms(f"{_FRAMING_WORDS} {JUDGEMENT_WORDS}"))
+    return frozenset(content_terms(f"{_FRAMING_WORDS} {JUDGEMENT_WORDS} {_ANSWER_TYPE_WORDS}"))
 
 
 @lru_cache(maxsize=1)
 def _generic_terms() -> frozenset[str]:
-    return _framing_terms() | frozenset(content_terms(f"{DOMAIN_WORDS} which what whose many much"))
+    return _framing_terms() | frozenset(content_terms(DOMAIN_WORDS))
 
 
 def focus_terms(question: str) -> set[str]:

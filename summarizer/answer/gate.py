@@ -10,6 +10,7 @@ from summarizer.answer import prompts
 from summarizer.answer.check import focus_terms, premise_words, question_gaps
 from summarizer.answer.records import Answer, Passage
 from summarizer.answer.retrieve import NOT_IN_ARTICLES
+from summarizer.llm.interface import yes_probability_or_none
 from summarizer.support import content_terms
 
 
@@ -36,17 +37,18 @@ class GateResult:
         return self.refusal is None
 
 
-def _part_p_yes(question: str, parts: list[str], passages: list[Passage], llm: YesNoModel) -> list[float]:
+def _part_p_yes(question: str, parts: list[str], passages: list[Passage], llm: YesNoModel) -> list[float | None]:
+    """P(yes) of each part (None for all when the model gives no logprobs)."""
     if len(parts) == 1:
-        return [llm.yes_probability(prompts.gate_prompt(passages, question))]
-    return [llm.yes_probability(prompts.part_gate_prompt(passages, question, part)) for part in parts]
+        return [yes_probability_or_none(llm, prompts.gate_prompt(passages, question))]
+    return [yes_probability_or_none(llm, prompts.part_gate_prompt(passages, question, part)) for part in parts]
 
 
 def gate(question: str, passages: list[Passage], articles: list[str], llm: YesNoModel, threshold: float,
          timings: dict[str, float], t0: float, parts: list[str] | None = None) -> GateResult:
     """Which parts of the question the passages answer. A part naming a year, figure or name that no passage or
-    article holds is unanswered without the model; the rest need P(yes) >= threshold. Timings gain gate_s (and
-    total_s on a refusal)."""
+    article holds is unanswered without the model; the rest need P(yes) >= threshold (or, from a model without
+    logprobs, only the exact checks: p_yes is None). Timings gain gate_s (and total_s on a refusal)."""
     parts = parts or [question]
     gaps = {part: question_gaps(part, passages, articles) for part in parts}
     known = content_terms(" ".join(articles) + " " + " ".join(p.text for p in passages))
@@ -64,6 +66,8 @@ def gate(question: str, passages: list[Passage], articles: list[str], llm: YesNo
     g0 = time.perf_counter()
     p = _part_p_yes(question, open_parts, passages, llm)
     timings["gate_s"] = timings.get("gate_s", 0.0) + time.perf_counter() - g0
+    if any(py is None for py in p):  # no logprobs: the parts the exact checks pass are answered
+        return GateResult(None, None, open_parts, [part for part in parts if part not in open_parts])
     answered = [part for part, py in zip(open_parts, p) if py >= threshold]
     unanswered = [part for part in parts if part not in answered]
     if answered:

@@ -123,6 +123,7 @@ class Answer:
     unanswered: list[str] = field(default_factory=list)  # parts of the question the evidence does not answer
     timings: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
+    exact_check_only: bool = False  # the model gave no logprobs: the gate and judge used the exact checks alone
 
     @property
     def refused(self) -> bool:

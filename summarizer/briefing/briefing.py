@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 
 from retrieval.councils import canonical_council
@@ -17,26 +16,8 @@ from retrieval.store import StoredDocument
 from summarizer.briefing.grades import OVERALL, AreaMark, about, code_grades
 from summarizer.briefing.history import GradedEntry, Inspection, InspectionChange, changes, inspections, \
     area_order, parse_date, year_distribution
+from summarizer.briefing.themes import Finding, first_per_group, themes
 from summarizer.summaries.schema import ArticleSummary, CouncilEntry, Span
-
-THEMES: dict[str, str] = {
-    "caseloads and workloads": r"caseloads?|workloads?|overstretched|high\s+numbers?\s+of\s+(?:cases|children)",
-    "recruitment and retention": r"recruit|retention|retain|agency\s+staff|turnover|vacanc|permanent\s+staff|"
-                                 r"changes?\s+(?:of|in)\s+social\s+workers?",
-    "leadership and management oversight": r"leaders?(?:hip)?|management\s+oversight|oversight|senior\s+managers?|"
-                                           r"grip|accountab",
-    "timeliness of assessments and plans": r"timel|delay|timescales?|too\s+long|not\s+seen|wait",
-    "thresholds and the front door": r"threshold|front\s+door|\bMASH\b|referral|multi-agency\s+safeguarding",
-    "quality of practice and plans": r"quality\s+of\s+(?:practice|plans?|assessments?|social\s+work)|plans?\s+"
-                                     r"(?:are|were|is)\s+poor|analytical",
-    "children who go missing": r"missing|return\s+home\s+interview",
-    "partnership working": r"partner|police|health\s+(?:agencies|services)|multi-agency",
-    "performance management and quality assurance": r"performance\s+management|quality\s+assurance|audit|"
-                                                    r"self-evaluation|improvement\s+plan",
-    "care leavers and permanence": r"care\s+leavers?|permanence|adoption",
-}
-_THEME_RX = {k: re.compile(v, re.I) for k, v in THEMES.items()}
-
 
 @dataclass
 class Citation:
@@ -90,18 +71,9 @@ class Briefing:
         return asdict(self)
 
 
-def _themes(texts: list[str]) -> list[str]:
-    joined = " ".join(texts)
-    return [k for k, rx in _THEME_RX.items() if rx.search(joined)]
-
-
-def _item_themes(entry: CouncilEntry) -> dict[str, list]:
-    """theme -> weakness/improvement items of this entry that mention it."""
-    out: dict[str, list] = {}
-    for it in entry.weaknesses + entry.improvements + entry.actions:
-        for t in _themes([it.text, it.evidence[0].text]):
-            out.setdefault(t, []).append(it)
-    return out
+def _findings(entry: CouncilEntry) -> list:
+    """The entry's weaknesses, then its improvement and action items: what a recurring theme is found in."""
+    return entry.weaknesses + entry.improvements + entry.actions
 
 
 def _sort_date(e: TimelineEntry) -> str:
@@ -125,7 +97,7 @@ def _doc_date(doc: StoredDocument | None, entry: CouncilEntry | None) -> str | N
     return None
 
 
-Visit = tuple[TimelineEntry, dict[str, list], ArticleSummary]  # a summarized visit, its themes' items, its record
+Visit = tuple[TimelineEntry, CouncilEntry, ArticleSummary]  # a summarized visit, its council entry, its record
 
 
 def _entry_grades(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument | None) -> dict[str, AreaMark]:
@@ -153,7 +125,7 @@ def graded(te: TimelineEntry, grades: dict[str, AreaMark]) -> GradedEntry:
 
 
 def _summary_visit(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument | None) -> Visit:
-    """The timeline entry of a council's stored summary, with the items behind each of its themes."""
+    """The timeline entry of a council's stored summary, with the entry and record it comes from."""
     te = TimelineEntry(
         date=_doc_date(doc, entry), kind=entry.inspection_kind, judgement=entry.judgement,
         previous_judgement=entry.previous_judgement, doc_id=rec.doc_id, title=rec.title, doc_type=rec.doc_type,
@@ -164,9 +136,7 @@ def _summary_visit(rec: ArticleSummary, entry: CouncilEntry, doc: StoredDocument
         te.citations.append(Citation.of(rec, entry.judgement_evidence[0]))
     for it in (entry.weaknesses + entry.improvements)[:3]:
         te.citations.append(Citation.of(rec, it.evidence[0]))
-    themes = _item_themes(entry)
-    te.themes = sorted(themes)
-    return te, themes, rec
+    return te, entry, rec
 
 
 def _metadata_entry(d: StoredDocument, council: str, grades: dict[str, AreaMark]) -> TimelineEntry:
@@ -217,20 +187,21 @@ def council_record(council: str, docs: list[StoredDocument], summaries: list[Art
     return out
 
 
-def _recurring(visits_themes: list[Visit]) -> list[dict]:
-    """Recurring weaknesses: each theme raised in two or more visits, most visits first, with a citation each."""
-    theme_visits: dict[str, list[tuple[TimelineEntry, list, ArticleSummary]]] = {}
-    for te, themes, rec in visits_themes:
-        for t, items in themes.items():
-            theme_visits.setdefault(t, []).append((te, items, rec))
+def _recurring(visits: list[Visit]) -> list[dict]:
+    """Recurring weaknesses: the themes two or more visits' findings share (themes.py), most visits first, with a
+    citation from each visit; each visit's timeline entry is given the themes it raises."""
+    found = [Finding(te.doc_id, it.text, (te, it, rec)) for te, entry, rec in visits for it in _findings(entry)]
     out = []
-    for t, visits in sorted(theme_visits.items(), key=lambda kv: -len(kv[1])):
-        if len(visits) < 2:
-            continue
+    for t in themes(found):
+        cited = first_per_group(t)
+        for f in t.findings:
+            if t.label not in f.ref[0].themes:
+                f.ref[0].themes.append(t.label)
         out.append({
-            "theme": t,
-            "visits": [f"{te.date or 'undated'} {te.kind or ''} ({te.doc_id})".strip() for te, _, _ in visits],
-            "citations": [asdict(Citation.of(rec, items[0].evidence[0])) for _, items, rec in visits],
+            "theme": t.label,
+            "visits": [f"{te.date or 'undated'} {te.kind or ''} ({te.doc_id})".strip() for te, _, _ in
+                       (f.ref for f in cited)],
+            "citations": [asdict(Citation.of(rec, it.evidence[0])) for _, it, rec in (f.ref for f in cited)],
         })
     return out
 
@@ -277,7 +248,7 @@ def council_briefing(name: str, docs: list[StoredDocument], summaries: list[Arti
 def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
     """Councils x latest judgement x date x source, and recurring themes with councils and citations."""
     rows: dict[str, dict] = {}
-    theme_hits: dict[str, dict[str, dict]] = {}
+    found: list[Finding] = []
     by_id = {d.id: d for d in docs}
     for rec in summaries:
         doc = by_id.get(rec.doc_id)
@@ -291,8 +262,7 @@ def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
             if cur is None or (row["judgement"] and not cur["judgement"]) or \
                     (bool(row["judgement"]) == bool(cur["judgement"]) and (date or "") > (cur["date"] or "")):
                 rows[entry.council] = row
-            for t, items in _item_themes(entry).items():
-                theme_hits.setdefault(t, {}).setdefault(entry.council, asdict(Citation.of(rec, items[0].evidence[0])))
+            found += [Finding(entry.council, it.text, (rec, it)) for it in _findings(entry)]
     summarized_ids = {r.doc_id for r in summaries}
     for d in docs:  # documents not summarized yet: code metadata only
         if d.id in summarized_ids:
@@ -309,13 +279,14 @@ def digest(docs: list[StoredDocument], summaries: list[ArticleSummary]) -> dict:
             if cur is None or (row["judgement"] and not cur["judgement"]) or \
                     (bool(row["judgement"]) == bool(cur["judgement"]) and (row["date"] or "") > (cur["date"] or "")):
                 rows[council] = row
-    themes = [{"theme": t, "councils": sorted(hits), "citations": [hits[c] for c in sorted(hits)]}
-              for t, hits in sorted(theme_hits.items(), key=lambda kv: (-len(kv[1]), kv[0])) if len(hits) >= 2]
+    shared = [{"theme": t.label, "councils": t.groups, "findings": len(t.findings),
+               "citations": [asdict(Citation.of(f.ref[0], f.ref[1].evidence[0])) for f in first_per_group(t)]}
+              for t in themes(found)]
     summarized = {r.doc_id for r in summaries}
     records = council_records(sorted(rows), docs, summaries)
     for council, record in records.items():
         rows[council] = _latest_row(rows[council], record, by_id, summarized)
-    return {"councils": [rows[k] for k in sorted(rows)], "themes": themes,
+    return {"councils": [rows[k] for k in sorted(rows)], "themes": shared,
             "by_year": year_distribution(records),
             "documents": len(docs), "summarized": len(summarized),
             "missing_summaries": sorted(d.id for d in docs if d.id not in summarized)}

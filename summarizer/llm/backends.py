@@ -2,12 +2,12 @@
 
 - ``LlamaBackend``: llama.cpp in-process (the default; wraps LocalLLM, grammar-constrained JSON).
 - ``TransformersBackend``: a local Hugging Face model directory, or the GGUF loaded through transformers.
-- ``OpenAIBackend``: any OpenAI-compatible HTTP server (vLLM, llama.cpp's server, TGI) over httpx.
+- ``OpenAIBackend``: any OpenAI-compatible HTTP server (vLLM, llama.cpp's server, TGI), or a pool of them
+  (a comma-separated BRIEF_OPENAI_BASE_URL; summarizer.llm.pool).
 """
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -15,19 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from summarizer.llm.errors import BackendError, BackendTimeout, BackendUnavailable  # noqa: F401 - re-exported
+from summarizer.llm.json_text import _close_truncated, parse_json  # noqa: F401 - re-exported
 from summarizer.settings import BackendSettings, Settings
-
-
-class BackendError(RuntimeError):
-    """The backend failed for this request (bad output, server error); the batch records it and goes on."""
-
-
-class BackendUnavailable(BackendError):
-    """The backend cannot be reached at all (server down); a batch stops and can be resumed later."""
-
-
-class BackendTimeout(BackendError):
-    """One request took longer than the configured timeout."""
 
 
 @dataclass
@@ -50,64 +40,6 @@ class Backend(Protocol):
 
 def chatml(system: str, user: str) -> str:
     return f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
-
-
-def _close_truncated(text: str) -> dict | None:
-    """The longest prefix of a cut-off or slightly broken JSON object that parses once its open strings, arrays and
-    objects are closed (a model without constrained decoding runs out of tokens or slips late in a long object).
-    Whole items only: the prefix ends just before a comma or after a closing bracket."""
-    cuts = [i for i, ch in enumerate(text) if ch in ",}]"]
-    for cut in reversed(cuts):
-        head = text[:cut] if text[cut] == "," else text[: cut + 1]
-        stack, in_str, esc = [], False, False
-        for ch in head:
-            if in_str:
-                if esc:
-                    esc = False
-                elif ch == "\\":
-                    esc = True
-                elif ch == '"':
-                    in_str = False
-                continue
-            if ch == '"':
-                in_str = True
-            elif ch in "{[":
-                stack.append("}" if ch == "{" else "]")
-            elif ch in "}]" and stack:
-                stack.pop()
-        if in_str:
-            continue
-        try:
-            out = json.loads(head + "".join(reversed(stack)))
-        except ValueError:
-            continue
-        if isinstance(out, dict):
-            return out
-    return None
-
-
-def parse_json(text: str) -> dict:
-    """The first JSON object in text (models without constrained decoding may wrap it in prose or fences, or stop
-    mid-object: then the complete items before the break are kept)."""
-    text = text.strip()
-    try:
-        out = json.loads(text)
-    except ValueError:
-        start = text.find("{")
-        if start < 0:
-            raise BackendError(f"the model returned no JSON object: {text[:200]!r}") from None
-        m = re.search(r"\{.*\}", text, re.S)
-        try:
-            out = json.loads(m.group(0)) if m else None
-        except ValueError:
-            out = None
-        if out is None:
-            out = _close_truncated(text[start:])
-        if out is None:
-            raise BackendError(f"the model returned invalid JSON: {text[:200]!r}") from None
-    if not isinstance(out, dict):
-        raise BackendError(f"the model returned {type(out).__name__}, not a JSON object")
-    return out
 
 
 class LlamaBackend:
@@ -144,6 +76,11 @@ class LlamaBackend:
     def stream_text(self, system: str, user: str, max_tokens: int = 200) -> Iterator[str]:
         self._ensure_loaded()
         yield from self.llm.stream(chatml(system, user), max_tokens=max_tokens, stop=["<|im_end|>"])
+
+    def choice_probabilities(self, prompt: str, choices: tuple[str, ...]) -> dict[str, float]:
+        """Label probabilities from the next-token logits of a raw prompt (findings by sentence)."""
+        self._ensure_loaded()
+        return self.llm.choice_probabilities(prompt, choices)
 
 
 class TransformersBackend:
@@ -215,46 +152,30 @@ class TransformersBackend:
 
 
 class OpenAIBackend:
-    """Any OpenAI-compatible chat-completions server; JSON via response_format with the schema."""
+    """Any OpenAI-compatible chat-completions server, or several (a comma-separated base URL: a ServerPool picks the
+    least-busy healthy one and retries on another); JSON via response_format with the schema."""
 
     name = "openai"
     parallel = True
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 120.0) -> None:
-        import httpx
+        from summarizer.llm.pool import shared_pool
 
-        self.base_url = base_url.rstrip("/")
-        if not self.base_url.endswith("/v1"):
-            self.base_url += "/v1"
+        self.pool = shared_pool(base_url, api_key, timeout_s)
+        self.base_url = ", ".join(self.pool.urls)
         self.model = model
         self.timeout_s = timeout_s
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-                                    limits=httpx.Limits(max_connections=32))
 
     @property
     def model_id(self) -> str:
         return f"openai:{self.model}"
 
     def _post(self, body: dict) -> dict:
-        import httpx
+        def request(server) -> tuple[str, dict]:  # "default": the server's own first model
+            model = server.models[0] if self.model == "default" and server.models else self.model
+            return "/v1/chat/completions", {**body, "model": model}
 
-        url = f"{self.base_url}/chat/completions"
-        try:
-            r = self._client.post(url, json=body)
-        except httpx.ConnectError as e:
-            raise BackendUnavailable(
-                f"Cannot reach the OpenAI-compatible server at {self.base_url} ({e}). Start the server or set "
-                "BRIEF_OPENAI_BASE_URL; rerun the same command to resume where it stopped.") from e
-        except httpx.TimeoutException as e:
-            raise BackendTimeout(f"The server at {self.base_url} did not answer within {self.timeout_s:g}s") from e
-        except httpx.HTTPError as e:
-            raise BackendError(f"HTTP error talking to {self.base_url}: {e}") from e
-        if r.status_code in (401, 403):
-            raise BackendUnavailable(f"The server at {self.base_url} refused the API key ({r.status_code})")
-        if r.status_code >= 400:
-            raise BackendError(f"The server at {self.base_url} answered {r.status_code}: {r.text[:300]}")
-        return r.json()
+        return self.pool.post(request)[0]
 
     def generate_json(self, system: str, user: str, schema: dict, max_tokens: int = 600) -> Generation:
         t0 = time.perf_counter()
@@ -281,7 +202,7 @@ class OpenAIBackend:
         yield out["choices"][0]["message"]["content"] or ""
 
     def close(self) -> None:
-        self._client.close()
+        """Nothing to close: the pool is shared by every user of these servers in the process."""
 
 
 def make_backend(settings: Settings, llm=None) -> Backend:

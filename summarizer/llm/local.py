@@ -38,6 +38,8 @@ class GenerationStats:
 class LocalLLM:
     """One llama.cpp model per process; calls are serialised by a lock (the context is not thread-safe)."""
 
+    supports_logprobs = True  # the whole next-token distribution (summarizer.llm.interface.Generator)
+
     def __init__(self, settings: ModelSettings) -> None:
         self.settings = settings
         self._llm = None
@@ -150,6 +152,14 @@ class LocalLLM:
         no = sum(p[t] for t in self._first_tokens(("no", "No", " no", " No", "NO")))
         return float(yes / (yes + no)) if yes + no > 0 else 0.5
 
+    def choice_probabilities(self, prompt: str, choices: tuple[str, ...]) -> dict[str, float]:
+        """P(choice) for the next token over the choices only (each by its first token, with or without a leading
+        space), normalised to sum to 1: a label read from logits in one forward pass."""
+        p = self.next_token_distribution(prompt)
+        mass = {c: sum(p[t] for t in self._first_tokens((c, " " + c))) for c in choices}
+        total = sum(mass.values())
+        return {c: float(m / total) if total > 0 else 1.0 / len(choices) for c, m in mass.items()}
+
     def _first_tokens(self, words: tuple[str, ...]) -> set[int]:
         return {self.tokenize(w)[0] for w in words}
 
@@ -198,3 +208,5 @@ class LocalLLM:
             text = out["choices"][0]["text"]
             self.last = GenerationStats(len(tokens), 0, out["usage"]["completion_tokens"], 0.0, time.perf_counter() - t0)
         return json.loads(text)
+
+    json = complete_json  # the Generator interface's name

@@ -1,8 +1,8 @@
 """Figures found by code: sentences of a council's part that state a quantity (a count or a percentage).
 
 A small model lists two or three figures and misses the rest; reading quantities is exact work code does reliably.
-Each figure is the sentence's clause around its number, with the whole sentence as evidence, so it is faithful by
-construction; the model's figures come first and these fill in the quantities it left out.
+Each figure is the whole sentence that states it (its evidence too), so it is faithful by construction and never
+cut off; the model's figures come first and these fill in the quantities it left out.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 from retrieval.ofsted import MONTH_PATTERN
 
 from summarizer.summaries.evidence import DocText
+from summarizer.summaries.findings import candidate_sentences, statement
 from summarizer.summaries.schema import Item, Span
 from summarizer.support import numbers
 
@@ -21,8 +22,6 @@ _NOT_FIGURE = re.compile(
     r"|\b[A-Za-z]+-\d+\b"  # Covid-19, M62
     r"|\b(?:section|regulation|paragraph|article|page|chapter|clause|part|no\.?|number)\s+\d+\b|\b\d+(?:st|nd|rd|th)\b",
     re.I)
-_CLAUSE_SPLIT = re.compile(r"(?<=[;:,–—])\s+|\s+(?:but|while|whereas)\s+", re.I)
-MAX_WORDS = 28
 
 
 def _quantities(sentence: str) -> set[str]:
@@ -30,36 +29,19 @@ def _quantities(sentence: str) -> set[str]:
     return numbers(_NOT_FIGURE.sub(" ", sentence))
 
 
-def _clause(sentence: str, nums: set[str]) -> str:
-    """The shortest run of clauses holding every figure, whole when the sentence is already short."""
-    s = " ".join(sentence.split()).lstrip("•·*-–— ")
-    if len(s.split()) <= MAX_WORDS:
-        return s
-    parts = [p for p in _CLAUSE_SPLIT.split(s) if p and p.strip()]
-    hits = [i for i, p in enumerate(parts) if _quantities(p) & nums]
-    if not hits:
-        return s
-    text = " ".join(parts[hits[0]: hits[-1] + 1]).strip(" ,;:–—")
-    return text if len(text.split()) <= MAX_WORDS * 1.5 else s
-
-
 def code_figures(dt: DocText, spans: list[tuple[int, int]], known: set[str] | None = None,
                  limit: int = 4) -> list[Item]:
-    """Up to limit figure items from the sentences inside spans whose quantities are not already in known."""
+    """Up to limit figure items: the whole sentences inside spans (line wraps joined) whose quantities are not
+    already in known; a figure is its sentence, so it is never cut off."""
     known = set(known or ())
     out: list[Item] = []
-    for s, e in dt.sentences:
-        if not any(a <= s and e <= b for a, b in spans):
-            continue
+    for s, e in candidate_sentences(dt, spans, min_words=4):
         sent = dt.text[s:e]
         nums = _quantities(sent)
         if not nums or nums <= known:
             continue
-        text = _clause(sent, nums)
-        if len(text.split()) < 4:
-            continue
         known |= nums
-        out.append(Item(text=text, evidence=[Span(start=s, end=e, text=sent)]))
+        out.append(Item(text=statement(dt, s, e), evidence=[Span(start=s, end=e, text=sent)]))
         if len(out) >= limit:
             break
     return out

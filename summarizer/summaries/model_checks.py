@@ -17,10 +17,9 @@ def _person_reason(name: str, quote: str, dt: DocText) -> tuple[list, str | None
     if reason is None and not ev:
         reason = "no evidence"
     if reason is None:
-        # the person must be named in (or next to) the evidence sentence
-        near = dt.text[max(0, ev[0].start - 400): ev[0].end + 400]
+        # the person must be named in the evidence sentence; else their sentence is found by name
         last = name.split()[-1]
-        if last.lower() not in near.lower():
+        if last.lower() not in dt.text[ev[0].start:ev[0].end].lower():
             found, _ = locate(name, dt)
             if found is None:
                 reason = f"{name} is not named near the quoted sentence"

@@ -14,48 +14,59 @@ _SECTION_END = re.compile(
     re.I)
 _TABLE_END = re.compile(r"overall\s+effectiveness\s*[:\-–]?\s*" + _GRADE + r"|children[’']?s\s+services\s+in\s+[^\n]"
                         r"{0,80}?(?:are|is|require)\s*\n?\s*" + _GRADE, re.I)
-_EXEC = re.compile(r"\n\s*(?:executive\s+summary|summary\s+of\s+key\s+findings)\s*\n", re.I)
+_EXEC = re.compile(r"\n\s*(?:executive\s+summary|summary\s+of\s+(?:key\s+)?findings)\s*\n", re.I)
 
 
 def _clean_item(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" ◼•▪-–\n")
+    return re.sub(r"\s+", " ", text).strip(" ◼•▪\uf06e-–\n")
 
 
-def improvement_items(text: str, limit: int = 10) -> list[tuple[str, tuple[int, int]]]:
-    """The report's "what needs to improve" bullets (ILACS) or its recommendations (older reports)."""
-    m = _IMPROVE_HEAD.search(text[:20000])
-    if m:
-        start = m.end()
-        end_m = _SECTION_END.search(text, start)
-        end = end_m.start() if end_m else min(len(text), start + 3000)
-        block = text[start:end]
-        out = []
-        for b in re.finditer(r"[◼•▪]\s*(.+?)(?=\n\s*[◼•▪]|\Z)", block, re.S):
-            s, e = start + b.start(1), start + b.end(1)
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            item = _clean_item(text[s:e])
-            if len(item) > 10:
-                out.append((item, (s, e)))
-        return out[:limit]
-    # SIF reports: numbered recommendations after "Recommendations"
-    m = re.search(r"\n\s*(?:recommendations|areas\s+for\s+improvement)\s*\n", text[:60000], re.I)
-    if not m:
-        return []
-    start = m.end()
-    block = text[start:start + 5000]
-    out = []
-    for b in re.finditer(r"(?:^|\n)\s*(\d{1,2})\.\s+(.+?)(?=\n\s*\d{1,2}\.\s|\n\s*\n\s*[A-Z][a-z]+(?: [a-z]+){0,5}\s*\n|\Z)",
-                         block, re.S):
-        s, e = start + b.start(2), start + b.end(2)
+_BULLETS = "◼•▪\uf06e\uf0a7"
+_SIF_END = re.compile(r"\n\s*(?:summary\s+for\s+children|information\s+about\s+this|the\s+experiences\s+and\s+progress|"
+                      r"the\s+impact\s+of\s+leaders|inspection\s+findings|the\s+local\s+safeguarding|[^\n]{0,120}\bgrade\s+\d|"
+                      r"[^\n.]{0,60}\bstrengths\b[^\n.]{0,40}\n)",
+                      re.I)
+_ITEM_START = re.compile(rf"^[ \t]*(?:\d{{1,2}}\.\s+|[{_BULLETS}]\s*)", re.M)
+
+
+def _trim_item(text: str, s: int, e: int) -> tuple[int, int]:
+    """An item's span without trailing blank space and without the sub-heading lines that follow it in the list
+    ("Missing children", "Within three months:"): short lines that do not end a sentence."""
+    while True:
         while e > s and text[e - 1].isspace():
             e -= 1
+        cut = text.rfind("\n", s, e)
+        last = text[cut + 1:e].strip() if cut > s else ""
+        ended = re.search(r"[.;:)]$", text[s:cut].rstrip()) if cut > s else None  # the line above ends the item
+        if not last or not ended or len(last.split()) > 8 or re.search(r"[.;)]$", last):
+            return s, e
+        e = cut
+
+
+def _list_items(text: str, start: int, end: int, numbered: bool, limit: int) -> list[tuple[str, tuple[int, int]]]:
+    """The items of a list between start and end: bullets, and numbered paragraphs when numbered."""
+    starts = [m for m in _ITEM_START.finditer(text, start, end) if numbered or not m.group().strip()[:1].isdigit()]
+    out = []
+    for m, nxt in zip(starts, starts[1:] + [None]):
+        s, e = _trim_item(text, m.end(), nxt.start() if nxt else end)
         item = _clean_item(text[s:e])
         if 10 < len(item) < 600:
             out.append((item, (s, e)))
-        if len(out) >= limit:
-            break
-    return out
+    return out[:limit]
+
+
+def improvement_items(text: str, limit: int = 30) -> list[tuple[str, tuple[int, int]]]:
+    """The report's "what needs to improve" bullets (ILACS), or its numbered or bulleted recommendations or areas
+    for improvement (older reports), each without the sub-headings between them."""
+    m = _IMPROVE_HEAD.search(text[:20000])
+    if m:
+        end_m = _SECTION_END.search(text, m.end())
+        return _list_items(text, m.end(), end_m.start() if end_m else min(len(text), m.end() + 3000), False, limit)
+    m = re.search(r"\n\s*(?:recommendations|areas\s+for\s+improvement)\s*\n", text[:60000], re.I)
+    if not m:
+        return []
+    end_m = _SIF_END.search(text, m.end(), m.end() + 6000)
+    return _list_items(text, m.end(), end_m.start() if end_m else min(len(text), m.end() + 5000), True, limit)
 
 
 def lead_inspector(text: str) -> tuple[str, tuple[int, int]] | None:
@@ -99,3 +110,42 @@ def report_headline(text: str, max_chars: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     return (start, end) if end - start > 100 else None
+
+
+_AREA_HEAD = re.compile(r"\n[ \t]*(?:the\s+experiences\s+and\s+progress\s+of|the\s+impact\s+of\s+leaders|"
+                        r"overall\s+effectiveness|"
+                        r"leadership,?\s+management\s+and\s+governance|leadership\s+and\s+management)\b", re.I)
+_AREA_GRADE = re.compile(r"[:\s]\s*(?:grade\s+\d\s*\(\s*)?(" + grade_pattern() + r")\)?[ \t]*\n(?:\s*summary\s*\n)?",
+                         re.I)
+
+
+def area_openings(text: str, after: int, chars: int) -> list[tuple[int, int]]:
+    """The opening paragraphs of each judgement area's section after offset ``after`` (a heading that names the
+    area and then its grade; contents lines, which end in page numbers, are not headings), each up to chars."""
+    out: list[tuple[int, int]] = []
+    for m in _AREA_HEAD.finditer(text, after):
+        g = _AREA_GRADE.search(text, m.end(), m.end() + 220)
+        if g is None or (out and m.start() < out[-1][1]):
+            continue
+        start = g.end()
+        while start < len(text) and text[start].isspace():
+            start += 1
+        end = min(len(text), start + chars)
+        nxt = _AREA_HEAD.search(text, start, end)
+        end = nxt.start() if nxt else end
+        cut = text.rfind(". ", start, end)
+        if cut > start + 100:
+            end = cut + 1
+        if len(text[start:end].split()) >= 30:  # not the judgement table repeated at the end
+            out.append((start, end))
+    return out
+
+
+HEADLINE_CHARS = 2600  # the headline findings read from a report
+AREA_CHARS = 1800  # the opening read from each judgement area's section
+
+
+def finding_spans(text: str, headline_chars: int = HEADLINE_CHARS, area_chars: int = AREA_CHARS) -> list[tuple[int, int]]:
+    """Where a report's findings are read: its headline, then each judgement area's opening."""
+    head = report_headline(text, headline_chars)
+    return ([head] if head else []) + area_openings(text, head[1] if head else 0, area_chars)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from retrieval.ofsted import AREAS, GRADES, INSPECTION_KINDS  # noqa: F401 - AREAS and GRADES are re-exported
 
-PROMPT_VERSION = "sum-4"
+PROMPT_VERSION = "sum-5"
 
 Grade = Literal[GRADES]  # type: ignore[valid-type]  # the values of retrieval.ofsted.GRADES
 Kind = Literal[INSPECTION_KINDS]  # type: ignore[valid-type]
@@ -175,8 +175,9 @@ def _grade_field() -> dict:
     return {"anyOf": [{"type": "string", "enum": list(GRADES)}, {"type": "null"}]}
 
 
-def extraction_schema(with_overview: bool, with_judgement: bool = True, n: int = 3) -> dict:
-    """The JSON schema of one extraction call (one council's part of an article)."""
+def extraction_schema(with_overview: bool, with_judgement: bool = True, n: int = 3, findings: bool = True) -> dict:
+    """The JSON schema of one extraction call (one council's part of an article); without findings when sentences
+    are labelled one by one instead (findings.py)."""
     props: dict = {}
     if with_overview:
         props["overview"] = {"type": "string", "maxLength": 400}
@@ -185,12 +186,14 @@ def extraction_schema(with_overview: bool, with_judgement: bool = True, n: int =
         props["judgement_quote"] = {"type": "string", "maxLength": 200}
         props["previous_judgement"] = _grade_field()
         props["previous_quote"] = {"type": "string", "maxLength": 200}
-    props["weaknesses"] = _items(n, at_least=1)  # a 1.5B model under a grammar otherwise tends to write []
-    props["strengths"] = _items(n, at_least=1)
-    props["actions"] = _items(min(n, 2))
+    if findings:
+        props["weaknesses"] = _items(n, at_least=1)  # a 1.5B model under a grammar otherwise tends to write []
+        props["strengths"] = _items(n, at_least=1)
+        props["actions"] = _items(min(n, 2))
     props["figures"] = _items(n)
     props["people"] = {
         "type": "array",
+        "minItems": 0 if findings else 1,  # alone in the call, the small model otherwise writes []
         "maxItems": 2,
         "items": {
             "type": "object",

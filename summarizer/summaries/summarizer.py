@@ -22,9 +22,10 @@ from summarizer.llm.backends import Backend, BackendError, BackendUnavailable
 from summarizer.summaries.code_entries import code_judgement, inspection_kind, report_entry_from_code
 from summarizer.summaries.evidence import DocText, check_item, doc_text, ground, span
 from summarizer.summaries.figures import code_figures
+from summarizer.summaries.findings import FindingRule, LabelModel, add_findings
 from summarizer.summaries.model_checks import checked_person, model_judgements
 from summarizer.summaries.parts import Part, council_parts, split_part
-from summarizer.summaries.report_parts import report_headline
+from summarizer.summaries.report_parts import AREA_CHARS, HEADLINE_CHARS, finding_spans, report_headline
 from summarizer.summaries.schema import (AREAS, ITEM_SCHEMA, PROMPT_VERSION, ArticleSummary, CouncilEntry, DroppedItem,
                                          Item, Span, SummaryStats, extraction_schema)
 from summarizer.support import number_words_pattern, numbers
@@ -43,6 +44,12 @@ _EXTRACT = (
     "do. figures: statements with a number or percentage, keeping the number exactly. people: people "
     "named, with role and organisation. Leave figures, actions or people empty if the text has none."
 )
+_EXTRACT_FACTS = (
+    "List facts about {c} in this text as JSON. Each item: \"text\" is a short plain statement (under 20 "
+    "words); \"quote\" copies the exact words of the text it rests on (one sentence or less). "
+    "figures: statements with a number or percentage, keeping the number exactly. people: people named, with role "
+    "and organisation. Leave either empty if the text has none."
+)
 _EXTRACT_JUDGEMENT = (" judgement: the most recent Ofsted rating of {c} stated in the text (inadequate, requires "
                       "improvement, good, outstanding, adequate) or null; previous_judgement: an earlier rating if "
                       "stated, else null; quote the sentence for each.")
@@ -60,13 +67,18 @@ class SummaryOptions:
     max_repairs: int = 4  # regeneration calls per document (each failed item gets at most one)
     items_per_field: int = 2
     extract_tokens: int = 520
+    facts_tokens: int = 240  # the figures-and-people call when findings are labelled by sentence
     overview_chars: int = 1400
     overview_tokens: int = 110
     # judgements come from code (the judgement words found in the text, checked per council); set True to also ask
     # the model when code finds none (its answer must quote a sentence that says the grade)
     model_judgements: bool = False
-    report_headline_chars: int = 2600
+    report_headline_chars: int = HEADLINE_CHARS
+    area_chars: int = AREA_CHARS  # the opening of each judgement area's section in a report
     max_figures: int = 6  # model figures first, then figures code reads from the text (summarizer/figures.py)
+    # with a backend that gives label probabilities, every sentence is labelled (findings.py) and these apply
+    findings: FindingRule = field(default_factory=FindingRule)
+    max_findings: int = 30  # per kind and council
 
 
 @dataclass
@@ -76,6 +88,19 @@ class Summarizer:
     backend: Backend
     options: SummaryOptions = field(default_factory=SummaryOptions)
     on_call: Callable[[], None] | None = None
+
+    @property
+    def labeler(self) -> LabelModel | None:
+        """The backend, when it can label sentences from logits (findings by sentence); else None (JSON lists)."""
+        return self.backend if isinstance(self.backend, LabelModel) else None
+
+    def _cap_items(self, entry: CouncilEntry) -> None:
+        _cap(entry, self.options.max_findings if self.labeler else self.options.items_per_field + 1)
+
+    def _label(self, entry: CouncilEntry, dt: DocText, spans: list[tuple[int, int]], budget: _Budget) -> None:
+        """Findings by sentence over spans, when the backend can label (the JSON call then gives figures and people)."""
+        if self.labeler is not None:
+            budget.stats.calls += add_findings(entry, dt, spans, self.labeler, self.options.findings, self.on_call)
 
     # --- entry point ------------------------------------------------------------------------------------------
     def summarize(self, doc: StoredDocument) -> ArticleSummary:
@@ -108,22 +133,26 @@ class Summarizer:
             for piece in pieces:
                 self._extract(piece, dt, entry, rec, budget, doc,
                               with_judgement=self.options.model_judgements and entry.judgement is None)
-            _cap(entry, self.options.items_per_field + 1)
-            self._add_code_figures(entry, dt, [sp for piece in pieces for sp in piece.spans])
+            spans = [sp for piece in pieces for sp in piece.spans]
+            self._label(entry, dt, spans, budget)
+            self._cap_items(entry)
+            self._add_code_figures(entry, dt, spans)
             rec.councils.append(entry)
 
     # --- reports ------------------------------------------------------------------------------------------------
     def _report(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
+        """Grades, dates and the improvement list by code; findings from the headline and each area's opening
+        (labelled by sentence, or one JSON call over the headline when the backend cannot label)."""
         entry = report_entry_from_code(doc, dt)
-        council = entry.council
         head = report_headline(doc.text, self.options.report_headline_chars)
-        if head:
-            s, e = head
-            piece = Part(council=council, spans=[(s, e)], text=_squash(doc.text[s:e]), first=True)
+        spans = finding_spans(doc.text, self.options.report_headline_chars, self.options.area_chars)
+        if self.labeler is not None:
+            self._label(entry, dt, spans, budget)
+        elif head:
+            piece = Part(council=entry.council, spans=[head], text=_squash(doc.text[head[0]:head[1]]), first=True)
             self._extract(piece, dt, entry, rec, budget, doc, with_judgement=False)
-        _cap(entry, self.options.items_per_field + 1)
-        if head:
-            self._add_code_figures(entry, dt, [head])
+        self._cap_items(entry)
+        self._add_code_figures(entry, dt, spans)
         rec.councils.append(entry)
 
     def _add_code_figures(self, entry: CouncilEntry, dt: DocText, spans: list[tuple[int, int]]) -> None:
@@ -154,11 +183,14 @@ class Summarizer:
     def _extract(self, piece: Part, dt: DocText, entry: CouncilEntry, rec: ArticleSummary, budget: _Budget,
                  doc: StoredDocument, with_judgement: bool) -> None:
         c = piece.council
-        instr = _EXTRACT.format(c=c) + (_EXTRACT_JUDGEMENT.format(c=c) if with_judgement else "")
-        schema = extraction_schema(with_overview=False, with_judgement=with_judgement, n=self.options.items_per_field)
+        instr = (_EXTRACT_FACTS if self.labeler else _EXTRACT).format(c=c)
+        instr += _EXTRACT_JUDGEMENT.format(c=c) if with_judgement else ""
+        schema = extraction_schema(with_overview=False, with_judgement=with_judgement, n=self.options.items_per_field,
+                                   findings=self.labeler is None)
         head = self._prompt_head(piece, doc)
         try:
-            data = self._call(head + instr, schema, budget, self.options.extract_tokens)
+            tokens = self.options.facts_tokens if self.labeler else self.options.extract_tokens
+            data = self._call(head + instr, schema, budget, tokens)
         except BackendUnavailable:
             raise
         except BackendError as e:

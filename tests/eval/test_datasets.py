@@ -1,6 +1,7 @@
 """The QA datasets obey the rules of eval/datasets/README.md (no model): every fact group has an alternative found
 literally in the question's documents, no fact alternative is in its own question, ids are unique, and the fields
-of each question type are present (councils for `councils`, absent for `partial`)."""
+of each question type are present (councils for `councils`, absent for `partial`). The findings gold
+(findings_gold.jsonl) has valid kinds, covers every article and ten or more reports, and its terms are in its documents."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from eval.qa.loading import load_qa
-from tests.conftest import ARTICLES, OFSTED, REPO, need_shared
+from tests.conftest import ARTICLES, OFSTED, REPO, TAMESIDE, need_shared
 
 DATASETS = REPO / "eval" / "datasets"
 DEV = DATASETS / "dev.jsonl"
@@ -114,3 +115,54 @@ def test_report_questions_name_their_council_and_year():
             council = q["docs"][0].split("_")[1].replace("-", " ")
             assert council in norm(q["question"]).replace("-", " "), q["id"]
             assert re.search(r"\b(19|20)\d\d\b", q["question"]), q["id"]
+
+
+FINDINGS = DATASETS / "findings_gold.jsonl"
+KINDS = {"weakness", "strength", "action", "figure", "person"}
+
+
+def test_findings_gold_kinds_groups_and_coverage():
+    """Every line is well formed, all five articles and at least ten reports are covered, article 004 has three councils."""
+    gold = rows(FINDINGS)
+    assert len({(g["doc"], g["council"]) for g in gold}) == len(gold), "duplicate doc and council"
+    for g in gold:
+        assert g["source"] in {"article", "report"}, g["doc"]
+        assert g["council"].strip() and g["findings"], g["doc"]
+        for f in g["findings"]:
+            assert f["kind"] in KINDS, (g["doc"], f)
+            assert f["text"].strip() and 1 <= len(f["terms"]) <= 3, (g["doc"], f["text"])
+            assert all(group and all(a.strip() for a in group) for group in f["terms"]), (g["doc"], f["text"])
+    articles = {g["doc"] for g in gold if g["source"] == "article"}
+    assert articles == {p.stem for p in ARTICLES.glob("*.txt")}
+    assert all((ARTICLES / f"{d}.txt").is_file() for d in articles)
+    assert len({g["doc"] for g in gold if g["source"] == "report"}) >= 10
+    assert {g["council"] for g in gold if g["doc"] == TAMESIDE} == {"Tameside", "North Tyneside", "Redbridge"}
+
+
+def _findings_problems(source: str, text_of) -> list[str]:
+    """Term groups with no alternative found literally in the document, and councils the document does not name."""
+    problems = []
+    for g in rows(FINDINGS):
+        if g["source"] != source:
+            continue
+        text = text_of(g["doc"])
+        if norm(g["council"]) not in text:
+            problems.append(f"{g['doc']}: council {g['council']!r} not in the document")
+        for f in g["findings"]:
+            problems += [f"{g['doc']}: no alternative of {group} in the document" for group in f["terms"]
+                         if not any(norm(a) in text for a in group)]
+    return problems
+
+
+def test_findings_gold_terms_are_in_the_articles():
+    assert _findings_problems("article", article_text) == []
+
+
+def test_findings_gold_terms_are_in_the_reports():
+    texts = report_texts()  # skips when ../shared is missing
+
+    def text_of(doc_id: str) -> str:
+        assert doc_id in texts, f"no report {doc_id}"
+        return texts[doc_id]
+
+    assert _findings_problems("report", text_of) == []

@@ -111,3 +111,10 @@ def test_a_figure_answers_a_how_much_question_only_when_it_is_about_what_was_ask
     assert a.refused and off.drop.code is DropCode.NO_FIGURE
     on = AnswerSentence("Worcestershire allocated an extra £5.1 million.", [1], True, 1.0)
     assert assemble("How much extra money did Worcestershire allocate?", [on], passages, 0.9, {}, 10).status == "answered"
+
+
+def test_words_naming_the_kind_of_answer_are_not_what_a_question_is_about():
+    # "which month" is answered by "April", "take place" by a date: only "visit"'s topic words must be in a document
+    assert focus_terms("In which month did Ofsted's focused visit take place?") == {"focus", "visit"}
+    assert focus_terms("How did Torbay's view of caseloads differ between the two visits?") == {"caseload", "two",
+                                                                                                 "visit"}

@@ -3,17 +3,15 @@ server that this module starts on 127.0.0.1 with the bundled GGUF (concurrent re
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 
 from summarizer.llm.backends import (BackendTimeout, BackendUnavailable, LlamaBackend, OpenAIBackend,
                                  TransformersBackend, make_backend)
 from summarizer.settings import Settings
+
+from tests.summarizer import llama_server
 
 SCHEMA = {"type": "object", "properties": {
     "council": {"type": "string", "enum": ["Darlington", "Torbay", "Tameside"]},
@@ -22,10 +20,7 @@ SCHEMA = {"type": "object", "properties": {
 PROMPT = "Ofsted rated Darlington council's children's services inadequate. Which council, and which grade?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_free_port = llama_server.free_port
 
 
 def test_backend_settings_from_env(monkeypatch):
@@ -89,33 +84,13 @@ def server(tmp_path_factory):
     port = _free_port()
     threads = os.environ.get("BRIEF_THREADS", str(max(1, os.cpu_count() or 1)))
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--n_threads", threads, "--chat_format", "chatml", "--model_alias", "qwen"],
-        stdout=subprocess.DEVNULL, stderr=log, text=True)  # a file: llama.cpp's load log would fill a pipe
+    proc = llama_server.start(model, port, log, threads=threads, n_ctx=2048)
     url = f"http://127.0.0.1:{port}/v1"
-    import httpx
-
-    deadline = time.time() + 300
     try:
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"llama_cpp.server exited: {log.read()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
-        else:
-            pytest.fail("llama_cpp.server did not start within 300 s")
+        llama_server.wait_up(proc, url, log, 300)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        llama_server.stop(proc)
         log.close()
 
 
