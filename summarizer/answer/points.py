@@ -14,6 +14,8 @@ from retrieval.instructions import neutralise_chat_tokens
 from summarizer.answer.evidence import SentenceEncoder
 from summarizer.answer.records import Passage
 from summarizer.llm.backends import chatml
+from summarizer.llm.errors import NoLogprobs
+from summarizer.llm.interface import logprobs_available
 from summarizer.support import name_in
 
 KINDS: tuple[str, ...] = ("weakness", "strength", "action")
@@ -41,9 +43,12 @@ def asked_kinds(question: str, llm) -> list[str]:
     """The kind of finding the question asks for (the two most probable when the first is under 0.6); [] when the
     model cannot give label probabilities."""
     score = getattr(llm, "choice_probabilities", None)
-    if score is None:
+    if score is None or not logprobs_available(llm):
         return []
-    probs = score(chatml("You classify questions.", _KIND_PROMPT.format(q=neutralise_chat_tokens(question))), KINDS)
+    try:
+        probs = score(chatml("You classify questions.", _KIND_PROMPT.format(q=neutralise_chat_tokens(question))), KINDS)
+    except NoLogprobs:  # a server that gives none: the model composes instead
+        return []
     ranked = sorted(KINDS, key=lambda k: -probs[k])
     return ranked[:1] if probs[ranked[0]] >= 0.6 else ranked[:2]
 

@@ -95,3 +95,18 @@ def test_findings_source_reads_a_current_summary_and_labels_any_other_document_o
     assert [f.text for f in stored(doc.id)] == ["A weakness."]
     old = rec.model_copy(update={"prompt_version": "sum-4"})  # JSON-list summaries: labelled instead
     assert len(FindingsSource({doc.id: doc}.get, lambda d: old, FakeLabels())(doc.id)) > 1
+
+
+def test_a_server_without_logprobs_leaves_why_questions_to_the_model():
+    from summarizer.llm.errors import NoLogprobs
+
+    class NoLogprobsServer:
+        supports_logprobs = True  # until its first reply says otherwise
+
+        def choice_probabilities(self, prompt, choices):
+            self.supports_logprobs = False
+            raise NoLogprobs("no logprobs")
+
+    server = NoLogprobsServer()
+    assert asked_kinds("Why was it rated inadequate?", server) == []
+    assert asked_kinds("Why was it rated inadequate?", server) == []  # and it is not asked again
