@@ -21,7 +21,7 @@ HOSTILE_TEXT = st.lists(st.one_of(st.text(max_size=300), st.sampled_from(PAYLOAD
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)  # the same cases on every run
 @given(HOSTILE_TEXT)
 def test_any_question_is_cleaned_or_refused_with_a_clear_error(raw):
     try:
@@ -30,7 +30,8 @@ def test_any_question_is_cleaned_or_refused_with_a_clear_error(raw):
         assert str(e)  # a message for the user, not a traceback
         return
     assert q and q == q.strip() and len(q) <= 1000
-    assert not _CONTROL.search(q) and "<|im_" not in q and not re.search(r"<\s*[a-zA-Z/!]", q)
+    assert not _CONTROL.search(q) and "<|im_" not in q
+    assert not re.search(r"<\s*[a-zA-Z/!][^<>]*>", q)  # no tag left (a lone "<" is only a character)
 
 
 def test_a_megabyte_question_is_refused_at_once():
@@ -42,7 +43,7 @@ def test_a_megabyte_question_is_refused_at_once():
         raise AssertionError("a 1 MB question was accepted")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4000), st.sampled_from([".txt", ".md", ".html", ".pdf", ".jsonl"]),
        st.sampled_from(PAYLOADS))
 def test_any_upload_becomes_a_document_or_a_named_problem(data, suffix, payload):
@@ -54,7 +55,7 @@ def test_any_upload_becomes_a_document_or_a_named_problem(data, suffix, payload)
         assert all(i.message for i in issues)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(HOSTILE_TEXT)
 def test_document_text_reaches_the_page_only_as_text(text):
     out = article_html(text, None, [(0, min(5, len(text)), "cite")] if text else [])
