@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from retrieval.bm25 import stem_words
 from retrieval.ofsted import DOMAIN_WORDS
 
 from summarizer.support import content_terms, words
@@ -38,21 +37,24 @@ def _domain() -> frozenset[str]:
     return frozenset(content_terms(DOMAIN_WORDS))
 
 
-def _keys(text: str) -> tuple[set[str], dict[str, str]]:
-    """A finding's stemmed content words and adjacent two-word phrases, and the surface form of each."""
+@lru_cache(maxsize=50_000)
+def _content_stem(token: str) -> str | None:
+    """The stem of a content word that is not one of the domain's everyday words; None for any other token
+    (cached: a digest reads every finding of every document)."""
+    terms = content_terms(token)
+    stem = next(iter(terms), None)
+    return stem if stem is not None and stem not in _domain() else None
+
+
+def _phrases(text: str) -> dict[str, str]:
+    """A finding's two-word phrases of adjacent content words, stemmed, each with its first surface form."""
     toks = [w.replace("’", "'").removesuffix("'s") for w in words(text)]
-    kept = [(i, t, s) for i, (t, s) in enumerate(zip(toks, stem_words(toks)))
-            if s not in _domain() and s in content_terms(t)]
-    keys: set[str] = set()
+    kept = [(i, t, st) for i, t in enumerate(toks) if (st := _content_stem(t)) is not None]
     surface: dict[str, str] = {}
-    for n, (i, tok, st) in enumerate(kept):
-        keys.add(st)
-        surface.setdefault(st, tok)
-        if n + 1 < len(kept) and kept[n + 1][0] == i + 1:
-            k = f"{st} {kept[n + 1][2]}"
-            keys.add(k)
-            surface.setdefault(k, f"{tok} {kept[n + 1][1]}")
-    return keys, surface
+    for (i, tok, st), (j, nxt, nst) in zip(kept, kept[1:]):
+        if j == i + 1:
+            surface.setdefault(f"{st} {nst}", f"{tok} {nxt}")
+    return surface
 
 
 def themes(findings: Sequence[Finding], min_groups: int = 2, merge: float = 0.6, limit: int = 12) -> list[Theme]:
@@ -62,10 +64,9 @@ def themes(findings: Sequence[Finding], min_groups: int = 2, merge: float = 0.6,
     holders: dict[str, set[int]] = {}
     forms: dict[str, Counter] = {}
     for i, f in enumerate(findings):
-        keys, surface = _keys(f.text)
-        for k in (k for k in keys if " " in k):
+        for k, form in _phrases(f.text).items():
             holders.setdefault(k, set()).add(i)
-            forms.setdefault(k, Counter())[surface[k]] += 1
+            forms.setdefault(k, Counter())[form] += 1
     groups = {k: {findings[i].group for i in idx} for k, idx in holders.items()}
     ranked = sorted((k for k, g in groups.items() if len(g) >= min_groups),
                     key=lambda k: (-len(groups[k]), -len(holders[k]), k))
