@@ -90,10 +90,10 @@ def findings_recall(summaries: list, gold_path: Path | None = None) -> dict:
     scored = [g for g in gold if g["doc"] in by_doc]
     for g in scored:
         _score_doc(g, by_doc[g["doc"]].entry(g["council"]), by_kind, hit, hit_any, misses)
-    items = [t for s in (by_doc[d] for d in {g["doc"] for g in scored}) for e in s.councils
-             for f, ts in _entry_texts(e).items() if f != "people" for t in ts]
-    dups = sum(duplicates(ts) for s in (by_doc[d] for d in {g["doc"] for g in scored}) for e in s.councils
-               for f, ts in _entry_texts(e).items() if f != "people")
+    fields = [ts for d in {g["doc"] for g in scored} for e in by_doc[d].councils
+              for f, ts in _entry_texts(e).items() if f != "people"]
+    items = [t for ts in fields for t in ts]
+    dups = sum(duplicates(ts) for ts in fields)
     n = sum(by_kind.values())
     return {
         "gold_documents": len({g["doc"] for g in gold}), "scored_documents": len({g["doc"] for g in scored}),

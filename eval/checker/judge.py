@@ -11,15 +11,12 @@ Two signals, combined:
 The combination is a logistic score, logit(p_llm) minus a weight per exact flag plus a weight on content-word
 coverage, compared with a threshold; eval/summedits.py measures it against SummEdits human labels and explains the
 defaults in CheckerConfig (see BENCHMARKS.md). LLM verdicts are cached in SQLite by sha256(claim, source, model,
-prompt wording), so reruns are cheap.
+prompt wording), so reruns are cheap (cache.py).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -29,9 +26,10 @@ from typing import Protocol
 from retrieval.sentences import split_sentences
 from summarizer.answer import prompts
 from summarizer.llm.interface import logprobs_available
-from summarizer.settings import cache_dir
 from summarizer.support import (ANTONYMS, SourceFacts, SupportCheck, antonym_index, check_claim,  # noqa: F401
                                  closest_sentence, content_terms, dates, name_in, names, number_in, numbers)
+
+from eval.checker.cache import VerdictCache, default_cache_path  # noqa: F401 - part of this module's API
 
 # The exact part of the checker is summarizer.support's one check; its result type under the checker's name.
 ExactCheck = SupportCheck
@@ -142,57 +140,6 @@ class Verdict:
         d = asdict(self)
         d["flags"] = self.flags
         return d
-
-
-# --- the cache ----------------------------------------------------------------------------------------------------
-
-def default_cache_path() -> Path:
-    return cache_dir() / "checker.sqlite"
-
-
-class VerdictCache:
-    """P(yes) per sha256(claim, scored source, model id, prompt version), in SQLite; safe across threads/processes."""
-
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else default_cache_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, p_llm REAL NOT NULL, "
-                         "model TEXT, prompt_version TEXT, seconds REAL, created REAL)")
-        self._db.commit()
-        self.hits = 0
-        self.misses = 0
-
-    @staticmethod
-    def key(claim: str, source: str, model_id: str, prompt_version: str) -> str:
-        blob = json.dumps([claim, source, model_id, prompt_version], ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-    def get(self, key: str) -> tuple[float, float] | None:
-        """(p_llm, seconds it cost when computed), or None."""
-        with self._lock:
-            row = self._db.execute("SELECT p_llm, seconds FROM verdicts WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return float(row[0]), float(row[1] or 0.0)
-
-    def put(self, key: str, p: float, model_id: str, prompt_version: str, seconds: float) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?)",
-                             (key, p, model_id, prompt_version, seconds, time.time()))
-            self._db.commit()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 def passages_support_prompt(claim: str, block: str) -> str:
