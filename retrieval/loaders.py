@@ -10,7 +10,9 @@ from typing import Any
 
 from retrieval.cleaning import reflow_lines
 from retrieval.doc_fields import PAGE_NUMBER_RE, derive_title, normalise_date  # noqa: F401 - part of this API
+from retrieval.jsonl_loader import jsonl_document, load_jsonl  # noqa: F401 - jsonl_document is part of this API
 from retrieval.records import Document, LoadIssue
+from retrieval.records import LoadRefused as _Refused
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +20,7 @@ TEXT_EXTS = frozenset({".txt", ".md"})
 HTML_EXTS = frozenset({".html", ".htm"})
 SUPPORTED_EXTS = TEXT_EXTS | HTML_EXTS | {".pdf", ".jsonl"}
 _SUPPORTED_LIST = ".txt, .md, .html, .htm, .pdf, .jsonl"
-_JSONL_KNOWN = ("id", "text", "title", "date", "publication_date", "source", "url", "source_path")
 _PRIVATE_BULLET_RE = re.compile("[\uf06e\uf0a7\uf0b7\uf0d8\uf0fc\uf076\uf02d\uf0a8\uf071\uf075\uf0e0]")
-
-
-class _Refused(Exception):
-    """A file (or line) that cannot be loaded; the message says why and what to do."""
 
 
 # --------------------------------------------------------------------------- public API
@@ -117,7 +114,7 @@ def _load_file(path: Path, max_bytes: int) -> tuple[list[Document], list[LoadIss
         raise _Refused(f"unsupported file type {shown}; supported types are {_SUPPORTED_LIST} "
                        "(convert the file to PDF or plain text first)")
     if ext == ".jsonl":
-        return _load_jsonl(path, max_bytes)
+        return load_jsonl(path, max_bytes)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -301,74 +298,6 @@ def pdf_pages_to_text(pages: list[str]) -> str:
     return reflow_lines(kept)
 
 
-def _load_jsonl(path: Path, max_bytes: int) -> tuple[list[Document], list[LoadIssue]]:
-    """One document per line ({"text": ..., "id": ..., ...}); bad lines are refused individually."""
-    docs: list[Document] = []
-    issues: list[LoadIssue] = []
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise _Refused(f"cannot be read ({exc.strerror or exc}); check the file permissions") from exc
-    any_line = False
-    with fh:
-        for lineno, raw_line in enumerate(fh, start=1):
-            if not raw_line.strip():
-                continue
-            any_line = True
-            src = f"{path}:{lineno}"
-            if len(raw_line) > max_bytes:
-                issues.append(LoadIssue(src, f"line {lineno}: too large ({len(raw_line):,} bytes; the limit is "
-                                             f"{max_bytes:,}); split the document or raise the size limit"))
-                continue
-            if b"\x00" in raw_line:
-                issues.append(LoadIssue(src, f"line {lineno}: contains NUL bytes (binary data); "
-                                             "each line must be one JSON object"))
-                continue
-            try:
-                line = raw_line.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError:
-                issues.append(LoadIssue(src, f"line {lineno}: is not valid UTF-8; re-save the file as UTF-8"))
-                continue
-            try:
-                obj = json.loads(line.rstrip("\r\n"))  # without the newline, so the column is on this line
-            except json.JSONDecodeError as exc:
-                issues.append(LoadIssue(src, f"line {lineno}: malformed JSON ({exc.msg.removesuffix(' at')}, column {exc.colno}); "
-                                             "fix or remove that line"))
-                continue
-            try:
-                docs.append(_jsonl_document(obj, path, lineno))
-            except _Refused as exc:
-                issues.append(LoadIssue(src, f"line {lineno}: {exc}"))
-    if not any_line:
-        raise _Refused("is empty; add one JSON object per line, each with a \"text\" field")
-    return docs, issues
-
-
-def _jsonl_document(obj: Any, path: Path, lineno: int) -> Document:
-    """Build a Document from one parsed JSONL object."""
-    if not isinstance(obj, dict):
-        raise _Refused("is not a JSON object; each line must be an object with a \"text\" field")
-    text = obj.get("text")
-    if text is None:
-        raise _Refused("has no \"text\" field; add the document text under \"text\"")
-    if not isinstance(text, str):
-        raise _Refused("has a \"text\" field that is not a string; put the document text in a string")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise _Refused("has an empty \"text\" field; add the document text or remove the line")
-    doc_id = obj.get("id")
-    doc_id = str(doc_id).strip() if doc_id not in (None, "") else f"{path.stem}-{lineno}"
-    title = obj.get("title")
-    title = str(title).strip() if title else derive_title(text, pdf=True)
-    when = obj.get("date") or obj.get("publication_date")
-    source = obj.get("source") or obj.get("url") or obj.get("source_path")
-    extra = {k: v for k, v in obj.items() if k not in _JSONL_KNOWN}
-    extra.setdefault("format", "jsonl")
-    extra["_line"] = lineno
-    return Document(id=doc_id, text=text, title=title, source=str(source) if source else None,
-                    date=normalise_date(str(when)) if when else None, path=str(path), extra=extra)
-
-
 def _apply_sidecar(path: Path, doc: Document) -> None:
     """Fill title/source/date from a `<stem>.json` sidecar next to the file, when present."""
     side = path.with_suffix(".json")
@@ -395,8 +324,3 @@ def _apply_sidecar(path: Path, doc: Document) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def jsonl_document(obj: Any, path: Path, lineno: int) -> Document:
-    """Build a Document from one parsed JSONL object (line lineno of path), as ingesting a .jsonl file does."""
-    return _jsonl_document(obj, path, lineno)

@@ -18,6 +18,10 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class LoadRefused(Exception):
+    """A file (or a line of a .jsonl) that cannot be loaded; the message says why and what to do."""
+
+
 @dataclass
 class LoadIssue:
     """A file (or a line of a .jsonl) refused at load time, with a message a user can act on."""
