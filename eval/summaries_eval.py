@@ -213,16 +213,16 @@ def item_claims(summaries: list) -> list[dict]:
 
 
 def faithfulness_eval(summaries: list, checker) -> dict:
-    """Each summary statement judged against its own evidence by the faithfulness checker (eval/checker.py)."""
+    """Each summary statement judged against its own evidence by the faithfulness checker (summarizer.checking)."""
     items = item_claims(summaries)
-    verdicts = checker.score_many([(i["text"], i["evidence"]) for i in items]) if items else []
+    verdicts = checker.check_many([(i["text"], i["evidence"]) for i in items]) if items else []
     by_field: dict[str, Counter] = defaultdict(Counter)
     unsupported = []
     for i, v in zip(items, verdicts):
         by_field[i["field"]]["n"] += 1
         by_field[i["field"]]["supported"] += v.supported
         if not v.supported:
-            unsupported.append({**i, "score": round(v.score, 3), "flags": v.flags})
+            unsupported.append({**i, "score": v.score, "flags": v.flags})
     n = len(items)
     return {
         "items": n,

@@ -181,6 +181,15 @@ class BriefService:
             return make_backend(self.settings, llm=self.llm)
         return make_backend(self.settings)
 
+    def summary_checker(self, backend=None):
+        """The faithfulness checker for what summaries say in the model's own words: over the shared model for the
+        llama and OpenAI-compatible backends (None for another backend, or one passed in)."""
+        from summarizer.checking.checker import ClaimChecker
+
+        if backend is not None or self.settings.backend.kind not in ("llama", "openai"):
+            return None
+        return ClaimChecker(self.llm)
+
     def summarize(self, ids: list[str] | None = None, workers: int | None = None, progress=None, force: bool = False,
                   backend=None, on_model_call: SummaryProgress | None = None):
         """Structured summaries of the given documents (all when ids is None) into the results store.
@@ -203,7 +212,7 @@ class BriefService:
             expected = sum(expected_model_calls(d) for d in docs)
             on_model_call(0, expected)
             on_call = _call_counter(on_model_call, expected)
-        summarizer = Summarizer(backend or self.backend(), on_call=on_call)
+        summarizer = Summarizer(backend or self.backend(), on_call=on_call, checker=self.summary_checker(backend))
         return run_batch(docs, summarizer, self.result_store(), workers=workers or self.settings.backend.workers,
                          progress=progress, force=force)
 

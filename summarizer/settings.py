@@ -48,7 +48,7 @@ class AnswerSettings:
     passage_chars: int = 420  # adjacent sentences grouped into one numbered passage up to this length
     answerable_threshold: float = 0.6  # P(yes) the passages answer the question, below which we refuse (dev set)
     min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
-    judge_threshold: float = 0.35  # P(yes) the cited passages support a sentence, below which it is dropped (0: off)
+    check_sentences: bool = True  # the faithfulness checker scores every kept sentence; below its threshold it is dropped
     relevance_threshold: float = 0.3  # P(the sentence answers the question), below which it is dropped (0: off)
     max_question_chars: int = 1000  # longer questions are refused with a clear message (QuestionTooLong)
     prompt_margin_tokens: int = 160  # context kept free beyond the answer's tokens (the judge's statement, its ask)

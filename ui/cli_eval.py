@@ -99,17 +99,21 @@ def _print_stored(args, result: dict, fmt, out_dir: Path) -> int:
 
 def _eval_checker(args) -> int:
     """`brief eval --checker`: the faithfulness checker against SummEdits news human labels."""
-    from eval.checker.judge import FaithfulnessChecker
+    from eval.checker.own_claims import OWN_CLAIMS
     from eval.checker.summedits import BenchmarkMissing, format_checker_result, run_checker_benchmark
     from eval.runs import RunStore
+    from summarizer.checking.calibration import WEIGHTS_PATH
+    from summarizer.checking.checker import ClaimChecker
     from summarizer.llm.shared import shared_llm
     from summarizer.settings import Settings
 
     # named now, written by the benchmark when it finishes (a missing benchmark leaves no empty run behind)
     out_dir = RunStore(args.runs_dir).new_run_dir("checker-smoke" if args.limit else "checker", create=False)
-    checker = FaithfulnessChecker(shared_llm(Settings.from_env(args.index)))  # BRIEF_BACKEND=openai: the servers
+    checker = ClaimChecker(shared_llm(Settings.from_env(args.index)), cache=True)  # BRIEF_BACKEND=openai: the servers
     try:
-        r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir, progress=not args.json)
+        r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir,
+                                  progress=not args.json, fit_weights=WEIGHTS_PATH if args.fit_weights else None,
+                                  own_claims=None if args.limit else OWN_CLAIMS)
     except BenchmarkMissing as e:
         raise UserError(str(e)) from None
     return _print_stored(args, r, format_checker_result, out_dir)
@@ -119,7 +123,9 @@ def add_eval_arguments(sp: argparse.ArgumentParser) -> None:
     """The options of `brief eval`."""
     sp.add_argument("--qa", help="QA file (.jsonl: id, question, answerable, docs, facts)")
     sp.add_argument("--checker", action="store_true",
-                    help="measure the faithfulness checker on SummEdits news (threshold from 'evaluation', reported on 'test')")
+                    help="measure the faithfulness checker on SummEdits news (leave-one-document-out, and split to split)")
+    sp.add_argument("--fit-weights", action="store_true",
+                    help="with --checker: refit the checker's calibration on all SummEdits pairs and write the shipped weights file")
     sp.add_argument("--summaries", action="store_true",
                     help="score the stored summaries (gold fields, faithfulness of each item) and report grades")
     sp.add_argument("--council-baseline", action="store_true",

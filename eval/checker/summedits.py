@@ -1,48 +1,54 @@
 """`brief eval --checker`: the faithfulness checker against human labels (SummEdits, news domain).
 
-819 (document, summary) pairs over 25 documents; label 1 = consistent. The decision threshold and the weights that
-combine the LLM judge with the exact checks are chosen on the "evaluation" split (133 pairs); balanced accuracy is
-reported on the "test" split (686 pairs), for the combined checker and for its parts alone. Pairs are scored sorted
-by document, so each document's prompt prefix is evaluated once (KV cache) and every summary costs only its own
-tokens; verdicts are cached, so a rerun costs seconds.
+819 (document, summary) pairs over 25 documents; label 1 = consistent. Each summary is split into atomic claims and
+each claim is read against its document (summarizer.checking.signals). The combination is a logistic model over the
+signals (summarizer.checking.calibration); its headline figure is leave-one-document-out: fitted on 24 documents,
+scored on the 25th, pooled. `--fit-weights` refits it on all 25 documents and writes the shipped weights file.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import platform
 import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
-from dataclasses import replace
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from eval.checker.judge import CheckerConfig, FaithfulnessChecker, Verdict, combine
-from eval.claims import split_claims
+from eval.checker.own_claims import format_own_claims, run_own_claims
+from eval.checker.protocols import L2, auc, balanced_accuracy, inner_choice, nested_scores, nested_transfer, protocol_figures
+from summarizer.checking.calibration import DEFAULT_FEATURES, Calibration, FLAGS, WEIGHTS_PATH, feature_matrix, fit_logistic
+from summarizer.checking.checker import ClaimChecker, statement_claims
+from summarizer.checking.signals import PROMPT_VERSION, ClaimSignals, SignalReader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO.parent / "shared" / "benchmarks" / "summedits" / "summedits_news.json"
-TUNE_SPLIT, REPORT_SPLIT = "evaluation", "test"
 
 PUBLISHED = [("human annotators", 90.0), ("GPT-4", 83.3), ("Gemini-pro", 77.6), ("Claude 2.1", 77.2),
              ("QAFactEval", 74.4), ("ChatGPT (gpt-3.5)", 74.4), ("PaLM-bison", 68.4), ("Vicuna-13b", 63.5),
              ("SummaC-Conv", 61.9), ("DAE", 60.9), ("Mistral-7b", 59.8), ("Llama2-13b", 59.3), ("Llama2-7b", 50.6)]
 
-# the search space for the combination weights (chosen on the tuning split)
-GRID = {
-    "w_number": (0.0, 1.0, 3.0),
-    "w_date": (0.0, 1.0, 3.0),
-    "w_name": (0.0, 1.0, 3.0),
-    "w_negation": (0.0, 0.5, 1.5),
-    "w_antonym": (0.0, 0.5, 1.5),
-    "w_coverage": (0.0, 2.0, 6.0),
+_EXACT = (*(f"flag_{f}" for f in FLAGS), "coverage")
+_VETOES = ("flag_veto", "flag_negation")
+# the candidate feature sets, simplest first: inside every fold the one with the best leave-one-document-out figure
+# on the training documents is chosen (protocols.nested_scores), so the choice is part of the fitting
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "judge: whole source": ("whole",),
+    "judge: best windows": ("local",),
+    "exact checks only": _EXACT,
+    "both judges": ("whole", "local"),
+    "best windows + veto": ("local", "flag_veto"),
+    "best windows + veto + coverage": ("local", "flag_veto", "coverage"),
+    "whole source + vetoes": ("whole", *_VETOES),
+    "best windows + vetoes": ("local", *_VETOES),
+    "first window + vetoes": ("first_window", *_VETOES),
+    "both judges + vetoes": ("whole", "local", *_VETOES),
+    "best windows + exact": ("local", *_EXACT),
+    "all features": DEFAULT_FEATURES,
 }
-# the LLM's source-specific calibration (CheckerConfig.reference, w_ref)
-REFERENCES = (("closest", 1.0), ("closest", 0.5), ("null", 1.0), ("null", 0.5))
 
 
 class BenchmarkMissing(FileNotFoundError):
@@ -56,320 +62,187 @@ def load_summedits(path: Path | None = None) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def balanced_accuracy(labels, preds) -> float:
-    labels = np.asarray(labels, dtype=bool)
-    preds = np.asarray(preds, dtype=bool)
-    recalls = []
-    for v in (True, False):
-        m = labels == v
-        if m.any():
-            recalls.append(float((preds[m] == v).mean()))
-    return float(np.mean(recalls)) if recalls else float("nan")
-
-
-def best_threshold(scores, labels) -> tuple[float, float]:
-    """The threshold on scores (predict supported when score >= t) with the highest balanced accuracy."""
-    s = np.asarray(scores, dtype=float)
-    y = np.asarray(labels, dtype=bool)
-    uniq = np.unique(s)
-    cands = np.concatenate([[uniq[0] - 1e-9], (uniq[:-1] + uniq[1:]) / 2, [uniq[-1] + 1e-9]]) if len(uniq) else np.array([0.5])
-    pos, neg = max(1, y.sum()), max(1, (~y).sum())
-    best_t, best_ba = 0.5, -1.0
-    for t in cands:
-        p = s >= t
-        ba = 0.5 * ((p & y).sum() / pos + (~p & ~y).sum() / neg) if y.any() and (~y).any() else float((p == y).mean())
-        if ba > best_ba + 1e-12:
-            best_t, best_ba = float(t), float(ba)
-    return best_t, best_ba
-
-
-def item_scores(item_verdicts: list[list[Verdict]], cfg: CheckerConfig) -> np.ndarray:
-    """An item (summary) is as supported as its least supported claim."""
-    return np.array([min(combine(v.p_llm, v.exact, cfg, v.p_ref) for v in vs) for vs in item_verdicts])
-
-
-def tune(item_verdicts: list[list[Verdict]], labels: list[int], base: CheckerConfig, use_llm: bool, use_exact: bool,
-         references: tuple[tuple[str, float], ...] = (("none", 1.0),)) -> tuple[CheckerConfig, float]:
-    """Weights (grid), LLM reference and threshold maximising balanced accuracy; ties go to the smaller total weight."""
-    best = (-1.0, 0.0, base)
-    for ref, w_ref in (references if use_llm else (("none", 1.0),)):
-        cfg0 = replace(base, use_llm=use_llm, use_exact=use_exact, reference=ref, w_ref=w_ref)
-        if not use_exact:
-            t, ba = best_threshold(item_scores(item_verdicts, cfg0), labels)
-            if ba > best[0] + 1e-9:
-                best = (ba, 0.0, replace(cfg0, threshold=t))
-            continue
-        keys = list(GRID)
-        for combo in itertools.product(*(GRID[k] for k in keys)):
-            w = dict(zip(keys, combo))
-            if not use_llm and all(v == 0 for v in w.values()):
-                continue
-            cfg = replace(cfg0, **w)
-            t, ba = best_threshold(item_scores(item_verdicts, cfg), labels)
-            if ba > best[0] + 1e-9 or (abs(ba - best[0]) <= 1e-9 and sum(combo) < best[1]):
-                best = (ba, sum(combo), replace(cfg, threshold=t))
-    return best[2], best[0]
-
-
-def threshold_protocols(item_verdicts: list[list[Verdict]], labels: list[int], splits: list[str], docs: list[str],
-                        configs: dict[str, CheckerConfig]) -> dict:
-    """Balanced accuracy when only the decision threshold is learned, under three protocols per configuration:
-    the tuning split -> the report split (the headline protocol), the reverse (20 documents -> 4), and
-    leave-one-document-out over all pairs (threshold from the other documents, scored on the held-out one)."""
-    y = np.asarray(labels, dtype=bool)
-    sp = np.asarray(splits)
-    dd = np.asarray(docs)
-    out = {}
-    for name, cfg in configs.items():
-        sc = item_scores(item_verdicts, cfg)
-        row = {}
-        for a, b in ((TUNE_SPLIT, REPORT_SPLIT), (REPORT_SPLIT, TUNE_SPLIT)):
-            ta, tb = sp == a, sp == b
-            if ta.any() and tb.any():
-                t, _ = best_threshold(sc[ta], y[ta])
-                row[f"{a}->{b}"] = {"threshold": round(t, 4), "balanced_accuracy": round(balanced_accuracy(y[tb], sc[tb] >= t), 4)}
-        preds = np.zeros(len(y), dtype=bool)
-        thresholds = []
-        for d in sorted(set(docs)):
-            held = dd == d
-            if (~held).any():
-                t, _ = best_threshold(sc[~held], y[~held])
-                thresholds.append(t)
-                preds[held] = sc[held] >= t
-        row["leave_one_document_out"] = {"balanced_accuracy": round(balanced_accuracy(y, preds), 4),
-                                         "threshold_range": [round(min(thresholds), 4), round(max(thresholds), 4)]
-                                         if thresholds else None, "folds": len(thresholds)}
-        row["fixed_threshold"] = {"threshold": cfg.threshold,
-                                  "balanced_accuracy_all": round(balanced_accuracy(y, sc >= cfg.threshold), 4)}
-        out[name] = row
-    return out
-
-
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except Exception:
-        return None
-
-
 def _load_items(path: Path | None, limit: int | None) -> list[dict]:
-    """The tuning split's pairs then the report split's, each sorted by document (the first `limit` of each)."""
+    """Every pair sorted by split, document and id (with limit, the first `limit` of each split)."""
     by_split: dict[str, list[dict]] = defaultdict(list)
     for x in sorted(load_summedits(path), key=lambda x: (x["split"], x["doc"], x["id"])):
         by_split[x["split"]].append(x)
-    if limit:
-        by_split = {k: v[:limit] for k, v in by_split.items()}
-    return [x for k in (TUNE_SPLIT, REPORT_SPLIT) for x in by_split.get(k, [])]
+    return [x for k in sorted(by_split) for x in (by_split[k][:limit] if limit else by_split[k])]
 
 
-def _score_items(checker: FaithfulnessChecker, items: list[dict], granularity: str,
-                 progress: bool) -> tuple[list[tuple[str, str]], list[Verdict], list[list[Verdict]], float]:
-    """Score each item's claims (the whole summary, or its atomic claims): (pairs, verdicts, verdicts per item, wall s)."""
-    claims_of = [([x["summary"].strip()] if granularity == "summary" else (split_claims(x["summary"]) or [x["summary"].strip()]))
-                 for x in items]
-    pairs = [(c, x["doc"]) for x, cs in zip(items, claims_of) for c in cs]
+def read_signals(checker: ClaimChecker, items: list[dict], progress: bool) -> list[list[ClaimSignals]]:
+    """Each summary's claims' signals against its document: every signal any candidate feature set uses, whatever
+    the shipped calibration reads."""
+    split = [statement_claims(x["summary"]) for x in items]
+    pairs = [(c, x["doc"]) for x, cs in zip(items, split) for c in cs]
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(pairs), desc="checker", unit="claim", file=sys.stderr)
+        bar = tqdm(total=len(pairs), desc="checker", unit="call", file=sys.stderr)
 
     def tick(done: int, total: int) -> None:
         if bar is not None:
-            bar.total = total
-            bar.n = done
+            bar.total, bar.n = total, done
             bar.refresh()
 
-    t0 = time.time()
-    verdicts = checker.score_many(pairs, progress=tick, references=tuple(sorted({r for r, _ in REFERENCES})))
-    wall = time.time() - t0
+    flat = iter(SignalReader(checker.reader.llm, checker.cache).read(pairs, tick))
     if bar is not None:
         bar.close()
-    item_verdicts, pos = [], 0
-    for cs in claims_of:
-        item_verdicts.append(verdicts[pos:pos + len(cs)])
-        pos += len(cs)
-    return pairs, verdicts, item_verdicts, wall
+    return [[next(flat) for _ in cs] for cs in split]
 
 
-def _tuned_part(name: str, item_verdicts: list[list[Verdict]], labels: list[int], idx: dict[str, list[int]],
-                base: CheckerConfig, use_llm: bool, use_exact: bool, references=(("none", 1.0),)) -> dict:
-    """One configuration tuned on the tuning split and scored on the report split."""
-    iv = [item_verdicts[i] for i in idx[TUNE_SPLIT]]
-    cfg, tune_ba = tune(iv, [labels[i] for i in idx[TUNE_SPLIT]], base, use_llm, use_exact, references)
-    scores = item_scores(item_verdicts, cfg)
-    preds = scores >= cfg.threshold
-    rep = idx[REPORT_SPLIT]
-    return {"name": name, "config": cfg, "tune_balanced_accuracy": round(tune_ba, 4),
-            "balanced_accuracy": round(balanced_accuracy([labels[i] for i in rep], preds[rep]), 4) if rep else None,
-            "threshold": round(cfg.threshold, 4), "preds": preds, "scores": scores}
+def _by_edit_type(items: list[dict], y: np.ndarray, preds: np.ndarray) -> dict[str, dict]:
+    """Share judged right per edit type (the headline's leave-one-document-out predictions)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for x, label, pred in zip(items, y, preds):
+        for t in x["edit_types"] or (["none (consistent)"] if label else ["unlabelled edit"]):
+            out[f"{t} [label {int(label)}]"].append(int(bool(pred) == bool(label)))
+    return {k: {"n": len(v), "accuracy": round(float(np.mean(v)), 3)} for k, v in sorted(out.items())}
 
 
-def _shipped_part(sh: CheckerConfig, item_verdicts: list[list[Verdict]], labels: list[int],
-                  idx: dict[str, list[int]]) -> dict:
-    """The configuration brief ships (CheckerConfig defaults), untuned, for comparison."""
-    sh_scores = item_scores(item_verdicts, sh)
-    sh_preds = sh_scores >= sh.threshold
-    return {"name": "shipped_default", "config": sh, "threshold": round(sh.threshold, 4), "preds": sh_preds,
-            "scores": sh_scores,
-            "tune_balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[TUNE_SPLIT]], sh_preds[idx[TUNE_SPLIT]]), 4),
-            "balanced_accuracy": round(balanced_accuracy([labels[i] for i in idx[REPORT_SPLIT]], sh_preds[idx[REPORT_SPLIT]]), 4)
-            if idx[REPORT_SPLIT] else None}
+def _cost(signals: list[list[ClaimSignals]]) -> dict:
+    """Model seconds per claim: a text's first claim pays for its prefix, the rest only for their own tokens."""
+    secs = [c.seconds for cs in signals for c in cs]
+    return {"claims": len(secs), "statements": len(signals),
+            "seconds_per_claim_p50": round(statistics.median(secs), 3) if secs else None,
+            "seconds_per_claim_mean": round(statistics.fmean(secs), 3) if secs else None,
+            "model_seconds_total": round(sum(secs), 1), "cached": sum(c.cached for cs in signals for c in cs)}
 
 
-def _all_parts(checker: FaithfulnessChecker, item_verdicts: list[list[Verdict]], labels: list[int],
-               idx: dict[str, list[int]]) -> list[dict]:
-    """The tuned configurations (the checker's parts alone and combined) and the shipped default."""
-    base = checker.config
-    args = (item_verdicts, labels, idx, base)
-    return [_tuned_part("combined", *args, True, True), _tuned_part("llm_only", *args, True, False),
-            _tuned_part("exact_only", *args, False, True), _tuned_part("llm_calibrated", *args, True, False, REFERENCES),
-            _tuned_part("combined_calibrated", *args, True, True, REFERENCES),
-            _shipped_part(base, item_verdicts, labels, idx)]
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              timeout=10).stdout.strip() or None
+    except Exception:
+        return None
 
 
-def _by_edit_type(items: list[dict], rep: list[int], parts: list[dict]) -> dict[str, dict]:
-    """Accuracy of each configuration per edit type (and label) on the report split."""
-    by_edit: dict[str, dict] = {}
-    for i in rep:
-        x = items[i]
-        types = x["edit_types"] or (["none (consistent)"] if x["label"] else ["unlabelled edit"])
-        for t in types:
-            key = f"{t} [label {x['label']}]"
-            d = by_edit.setdefault(key, {"n": 0, **{p['name']: 0 for p in parts}})
-            d["n"] += 1
-            for p in parts:
-                d[p["name"]] += int(bool(p["preds"][i]) == bool(x["label"]))
-    for d in by_edit.values():
-        for p in parts:
-            d[p["name"]] = round(d[p["name"]] / d["n"], 3)
-    return by_edit
+def _errors(items: list[dict], y: np.ndarray, scores: np.ndarray, limit: int = 40) -> list[dict]:
+    wrong = [i for i in range(len(items)) if bool(scores[i] >= 0.5) != bool(y[i])]
+    return [{"id": items[i]["id"], "label": int(y[i]), "edit_types": items[i]["edit_types"],
+             "summary": items[i]["summary"], "score": round(float(scores[i]), 4)} for i in wrong[:limit]]
 
 
-def _cost(pairs: list[tuple[str, str]], verdicts: list[Verdict], items: list[dict], wall: float) -> dict:
-    """Cost: the first claim of a source pays for its prefix, the rest only for their own tokens."""
-    firsts, rest, seen = [], [], set()
-    for (c, doc), v in zip(pairs, verdicts):
-        key = (doc, v.window)
-        (rest if key in seen else firsts).append(v.seconds)
-        seen.add(key)
-    llm_s = sum(v.seconds for v in verdicts)
-    return {"claims": len(pairs), "items": len(items), "documents": len({x["doc"] for x in items}),
-            "llm_seconds_total": round(llm_s, 1), "seconds_per_claim_all_in": round(llm_s / max(1, len(pairs)), 3),
-            "seconds_per_claim_marginal_p50": round(statistics.median(rest), 3) if rest else None,
-            "seconds_per_source_prefix_p50": round(statistics.median(firsts), 2) if firsts else None,
-            "wall_seconds_this_run": round(wall, 1), "cached_this_run": sum(v.cached for v in verdicts)}
+def fit_shipped(signals: list[list[ClaimSignals]], y: np.ndarray, docs: np.ndarray, figures: dict, path: Path) -> dict:
+    """Choose the feature set on every document (leave-one-document-out), fit it on every pair, and write the
+    weights file with how it was made."""
+    xs = {k: feature_matrix(signals, v) for k, v in FEATURE_SETS.items()}
+    chosen = inner_choice(xs, y, docs, np.ones(len(y), dtype=bool), FEATURE_SETS)
+    names = FEATURE_SETS[chosen]
+    cal = fit_logistic(xs[chosen], y, names, L2)
+    cal.about = {"data": "SummEdits news (../shared/benchmarks/summedits/summedits_news.json), all 819 pairs, 25 documents",
+                 "feature_set": chosen, "candidates": {k: list(v) for k, v in FEATURE_SETS.items()},
+                 "model": f"L2-regularised logistic regression (l2={L2} on standardised features), balanced class weights;"
+                          " the feature set with the best leave-one-document-out balanced accuracy among those whose"
+                          " weights point the way their features may push the score (calibration.SIGNS)",
+                 "threshold": "0.5: equal cost for both errors (balanced weights); not tuned",
+                 "prompt_version": PROMPT_VERSION, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+                 "git_commit": _git_commit(), "held_out_figures": figures}
+    cal.save(path)
+    return {"path": str(path), "feature_set": chosen,
+            "weights": dict(zip(cal.features, [round(w, 4) for w in cal.weights])), "bias": round(cal.bias, 4)}
 
 
-def _errors(items: list[dict], rep: list[int], comb: dict, item_verdicts: list[list[Verdict]]) -> list[dict]:
-    """The report-split items the headline checker gets wrong."""
-    worst = []
-    for i in rep:
-        if bool(comb["preds"][i]) != bool(items[i]["label"]):
-            vs = item_verdicts[i]
-            worst.append({"id": items[i]["id"], "label": items[i]["label"], "edit_types": items[i]["edit_types"],
-                          "summary": items[i]["summary"], "score": round(float(comb["scores"][i]), 4),
-                          "p_llm": [round(v.p_llm, 4) if v.p_llm is not None else None for v in vs],
-                          "flags": sorted({f for v in vs for f in v.flags})})
-    return worst
+def _learned(signals: list[list[ClaimSignals]], y: np.ndarray, docs: np.ndarray, splits: np.ndarray) -> dict:
+    """The learned checker (feature set chosen inside each fold) under every protocol, and each candidate alone."""
+    xs = {k: feature_matrix(signals, v) for k, v in FEATURE_SETS.items()}
+    lodo, chosen = nested_scores(xs, y, docs, FEATURE_SETS)
+    out = {"scores": lodo, "chosen": dict(Counter(chosen)),
+           "leave_one_document_out": {"balanced_accuracy": round(balanced_accuracy(y, lodo >= 0.5), 4),
+                                      "auc": auc(lodo, y), "folds": len(chosen)}}
+    for a, b in (("evaluation", "test"), ("test", "evaluation")):
+        train = splits == a
+        if train.any() and (splits == b).any():
+            s, name = nested_transfer(xs, y, docs, train, FEATURE_SETS)
+            out[f"{a}->{b}"] = {"balanced_accuracy": round(balanced_accuracy(y[~train], s >= 0.5), 4),
+                                "auc": auc(s, y[~train]), "feature_set": name}
+    out["feature_sets"] = {k: protocol_figures(xs[k], y, docs, splits, v)[0] for k, v in FEATURE_SETS.items()}
+    return out
 
 
-def _save_run(out_dir: Path, result: dict, items: list[dict], item_verdicts: list[list[Verdict]], parts: list[dict],
-              comb: dict, has_report: bool) -> None:
-    """Verdicts, then the result (written last: marks the run complete), then the calibration plot."""
+def run_checker_benchmark(checker: ClaimChecker, path: Path | None = None, limit: int | None = None,
+                          out_dir: Path | None = None, progress: bool = True, fit_weights: Path | None = None,
+                          own_claims: Path | None = None) -> dict:
+    """Read every SummEdits pair's signals, then score the learned checker under the held-out protocols; with
+    fit_weights, refit it on every pair and write it there; with own_claims, also score the (refitted) checker on
+    brief's own labelled claims."""
+    items = _load_items(path, limit)
+    signals = read_signals(checker, items, progress)
+    y = np.array([int(x["label"]) for x in items])
+    docs = np.array([x["doc"] for x in items])
+    splits = np.array([x["split"] for x in items])
+    learned = _learned(signals, y, docs, splits)
+    head_scores = learned.pop("scores")
+    protocols = {k: learned[k] for k in ("leave_one_document_out", "evaluation->test", "test->evaluation") if k in learned}
+    result = {
+        "benchmark": "SummEdits news", "file": str(path or DEFAULT_PATH), "pairs": len(items),
+        "documents": int(len(set(docs))),
+        "protocol": "leave-one-document-out (feature set chosen and model fitted on the other documents, pooled)",
+        "balanced_accuracy": protocols["leave_one_document_out"]["balanced_accuracy"], "threshold": 0.5,
+        "evaluation->test": protocols.get("evaluation->test", {}).get("balanced_accuracy"),
+        "test->evaluation": protocols.get("test->evaluation", {}).get("balanced_accuracy"),
+        "protocols": protocols, "chosen_in_folds": learned["chosen"], "feature_sets": learned["feature_sets"],
+        "by_edit_type": _by_edit_type(items, y, head_scores >= 0.5),
+        "cost": _cost(signals), "model": checker.model_id, "prompt_version": PROMPT_VERSION,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "git_commit": _git_commit(),
+        "machine": f"{platform.machine()} {platform.system()}", "published": PUBLISHED,
+        "errors": _errors(items, y, head_scores), "limit": limit,
+    }
+    if fit_weights:
+        figures = {k: v["balanced_accuracy"] for k, v in protocols.items()}
+        result["fitted"] = fit_shipped(signals, y, docs, figures, Path(fit_weights))
+        checker.calibration = Calibration.load(Path(fit_weights))
+    if own_claims is not None:
+        result["own_claims"] = run_own_claims(checker, own_claims)
+    if out_dir:
+        _save_run(Path(out_dir), result, items, signals, head_scores)
+    return result
+
+
+def _save_run(out_dir: Path, result: dict, items: list[dict], signals: list[list[ClaimSignals]],
+              scores: np.ndarray) -> None:
+    """Signals, then the result (written last: marks the run complete), then the calibration plot."""
+    from eval.qa.report import plot_calibration
     from eval.runs import RunStore, write_jsonl
 
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_jsonl(out_dir / "checker_verdicts.jsonl", (
         {"id": x["id"], "split": x["split"], "label": x["label"], "edit_types": x["edit_types"],
-         **{f"score_{p['name']}": round(float(p["scores"][i]), 6) for p in parts},
-         "score_headline": round(float(comb["scores"][i]), 6),
-         **{f"pred_{p['name']}": bool(p["preds"][i]) for p in parts},
-         "verdicts": [v.to_dict() for v in vs]} for i, (x, vs) in enumerate(zip(items, item_verdicts))))
-    RunStore(out_dir.parent).save(out_dir, result, "checker_result.json")  # written last: marks the run complete
-    from eval.qa.report import plot_calibration
-
+         "score_headline": round(float(s), 6), "verdicts": [c.to_dict() for c in cs]}
+        for x, cs, s in zip(items, signals, scores)))
+    RunStore(out_dir.parent).save(out_dir, result, "checker_result.json")
     try:
-        plot_calibration(out_dir / "checker_verdicts.jsonl", out_dir / "calibration.png", REPORT_SPLIT if has_report else TUNE_SPLIT)
+        plot_calibration(out_dir / "checker_verdicts.jsonl", out_dir / "calibration.png", "test")
     except Exception as e:  # a plot must not lose the run
         print(f"calibration plot failed: {e}", file=sys.stderr)
 
 
-def run_checker_benchmark(checker: FaithfulnessChecker, path: Path | None = None, limit: int | None = None,
-                          granularity: str = "claims", out_dir: Path | None = None, progress: bool = True) -> dict:
-    """Score every SummEdits pair, tune on the evaluation split, report on the test split."""
-    items = _load_items(path, limit)
-    pairs, verdicts, item_verdicts, wall = _score_items(checker, items, granularity, progress)
-    idx = {k: [i for i, x in enumerate(items) if x["split"] == k] for k in (TUNE_SPLIT, REPORT_SPLIT)}
-    labels = [int(x["label"]) for x in items]
-    parts = _all_parts(checker, item_verdicts, labels, idx)
-    sh = checker.config
-    protocols = threshold_protocols(item_verdicts, labels, [x["split"] for x in items], [x["doc"] for x in items],
-                                    {"shipped_rule": sh, "llm_only": replace(sh, use_exact=False)})
-    # the headline checker: of the two full checkers, the one better on the tuning split (never the report split)
-    comb = max((parts[4], parts[0]), key=lambda p: p["tune_balanced_accuracy"])
-    rep = idx[REPORT_SPLIT]
-    flag_counts: dict[str, dict[str, int]] = defaultdict(lambda: {"label0": 0, "label1": 0})
-    for i in rep:
-        for f in sorted({f for v in item_verdicts[i] for f in v.flags}):
-            flag_counts[f][f"label{items[i]['label']}"] += 1
-    result = {
-        "benchmark": "SummEdits news", "file": str(path or DEFAULT_PATH), "granularity": granularity,
-        "tune_split": TUNE_SPLIT, "report_split": REPORT_SPLIT,
-        "n_tune": len(idx[TUNE_SPLIT]), "n_report": len(rep),
-        "balanced_accuracy": comb["balanced_accuracy"], "threshold": comb["threshold"], "headline": comb["name"],
-        "headline_config": comb["config"].to_dict(),
-        "configurations": {p["name"]: {"balanced_accuracy": p["balanced_accuracy"],
-                                       "tune_balanced_accuracy": p["tune_balanced_accuracy"],
-                                       "threshold": p["threshold"], "config": p["config"].to_dict()} for p in parts},
-        "threshold_protocols": protocols,
-        "by_edit_type": dict(sorted(_by_edit_type(items, rep, parts).items())),
-        "flags_on_report_split": dict(flag_counts),
-        "cost": _cost(pairs, verdicts, items, wall), "model": checker.model_id, "prompt_version": checker.prompt_version,
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"), "git_commit": _git_commit(),
-        "machine": f"{platform.machine()} {platform.system()}", "published": PUBLISHED,
-        "errors": _errors(items, rep, comb, item_verdicts)[:40], "limit": limit,
-    }
-    if out_dir:
-        _save_run(out_dir, result, items, item_verdicts, parts, comb, bool(rep))
-    return result
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.1f}"
 
 
 def format_checker_result(r: dict) -> str:
-    lines = [f"Faithfulness checker on {r['benchmark']} ({r['granularity']} granularity; model {r['model']})",
-             f"  threshold and weights chosen on '{r['tune_split']}' ({r['n_tune']} pairs); reported on '{r['report_split']}' ({r['n_report']} pairs)",
-             "",
-             f"  {'configuration':14} {'balanced acc (report)':>22} {'(tune split)':>13} {'threshold':>10}"]
-    for name, c in r["configurations"].items():
-        ba = "—" if c["balanced_accuracy"] is None else f"{100 * c['balanced_accuracy']:.1f}"
-        lines.append(f"  {name:14} {ba:>22} {100 * c['tune_balanced_accuracy']:>13.1f} {c['threshold']:>10.3f}")
-    w = r["headline_config"]
-    lines.append(f"  headline ({r['headline']}, chosen on the tuning split): balanced accuracy {r['balanced_accuracy']}, "
-                 f"threshold {r['threshold']}, reference={w['reference']} (w_ref={w['w_ref']}), "
-                 + ", ".join(f"{k}={w[k]}" for k in GRID))
-    if r.get("threshold_protocols"):
-        lines.append("")
-        lines.append("  threshold-only protocols (balanced accuracy, %): tune->report / report->tune / leave-one-document-out"
-                     " / fixed threshold on all pairs")
-        for name, p in r["threshold_protocols"].items():
-            cells = [p.get(f"{r['tune_split']}->{r['report_split']}"), p.get(f"{r['report_split']}->{r['tune_split']}")]
-            txt = [f"{100 * c['balanced_accuracy']:.1f} (t={c['threshold']:.2f})" if c else "—" for c in cells]
-            lodo = p["leave_one_document_out"]
-            txt.append(f"{100 * lodo['balanced_accuracy']:.1f}")
-            txt.append(f"{100 * p['fixed_threshold']['balanced_accuracy_all']:.1f} (t={p['fixed_threshold']['threshold']})")
-            lines.append(f"    {name:14} " + " / ".join(txt))
-    lines.append("")
-    names = list(r["configurations"])
-    lines.append(f"  accuracy by edit type on '{r['report_split']}' ({' / '.join(names)}):")
-    for k, d in r["by_edit_type"].items():
-        lines.append(f"    {k:40} n={d['n']:4}  " + " / ".join(f"{d[n]:.2f}" for n in names))
-    lines.append("  exact flags raised on the report split: " + ", ".join(
-        f"{f} ({c['label0']} inconsistent, {c['label1']} consistent)" for f, c in r["flags_on_report_split"].items()))
+    lines = [f"Faithfulness checker on {r['benchmark']}: {r['pairs']} pairs, {r['documents']} documents; model {r['model']}",
+             f"  learned checker, {r['protocol']}: balanced accuracy {100 * r['balanced_accuracy']:.1f} "
+             f"(threshold {r['threshold']}); evaluation->test {_pct(r['evaluation->test'])}, "
+             f"test->evaluation {_pct(r['test->evaluation'])}",
+             "  feature sets chosen in the folds: " + ", ".join(f"{k} ({n})" for k, n in r["chosen_in_folds"].items()),
+             "", "  each candidate feature set alone (balanced accuracy, %):",
+             f"  {'feature set':24} {'leave-one-doc-out':>18} {'evaluation->test':>17} {'test->evaluation':>17} {'AUC (lodo)':>11}"]
+    for name, f in r["feature_sets"].items():
+        cells = [f.get(k, {}).get("balanced_accuracy") for k in ("leave_one_document_out", "evaluation->test", "test->evaluation")]
+        txt = ["—" if c is None else f"{100 * c:.1f}" for c in cells]
+        a = f["leave_one_document_out"].get("auc")
+        lines.append(f"  {name:24} {txt[0]:>18} {txt[1]:>17} {txt[2]:>17} {'—' if a is None else f'{a:.3f}':>11}")
+    lines += ["", "  published (same data): " + ", ".join(f"{n} {v}" for n, v in r["published"]), "",
+              "  accuracy by edit type (learned checker, leave-one-document-out):"]
+    lines += [f"    {k:44} n={d['n']:4}  {d['accuracy']:.2f}" for k, d in r["by_edit_type"].items()]
     c = r["cost"]
-    lines.append("")
-    lines.append(f"  cost: {c['claims']} claims over {c['documents']} documents; {c['seconds_per_claim_all_in']} s per claim all in, "
-                 f"{c['seconds_per_claim_marginal_p50']} s per extra claim on a cached source (p50), "
-                 f"{c['seconds_per_source_prefix_p50']} s per source prefix (p50); this run {c['wall_seconds_this_run']} s "
-                 f"({c['cached_this_run']} cached)")
+    lines += ["", f"  cost: {c['claims']} claims; model seconds per claim p50 {c['seconds_per_claim_p50']}, mean "
+                  f"{c['seconds_per_claim_mean']} (a text's first claim pays for its prefix); {c['cached']} cached"]
+    if r.get("own_claims"):
+        lines += ["", format_own_claims(r["own_claims"])]
+    if r.get("fitted"):
+        lines.append(f"  weights refitted on all pairs ({r['fitted']['feature_set']}) and written to {r['fitted']['path']}")
     return "\n".join(lines)

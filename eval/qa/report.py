@@ -94,7 +94,7 @@ def plot_calibration(verdicts_path: Path, out_png: Path, split: str = "test") ->
         d = json.loads(line)
         if d["split"] != split or not d["verdicts"]:
             continue
-        scores.append(d.get("score_headline", d.get("score_combined", min(v["score"] for v in d["verdicts"]))))
+        scores.append(d["score_headline"])
         labels.append(int(d["label"]))
     if not scores:
         return None

@@ -171,8 +171,7 @@ def _run_settings(service: QAService, path: Path, limit, checker, baselines: boo
             "git_commit": _git("rev-parse", "HEAD"), "git_dirty": bool(_git("status", "--porcelain")),
             "started": time.strftime("%Y-%m-%d %H:%M:%S"), "baselines": baselines,
             "council_baseline": council_baseline,
-            "checker": ({"config": checker.config.to_dict(), "model": checker.model_id,
-                         "prompt_version": checker.prompt_version} if checker is not None else None),
+            "checker": checker.describe() if checker is not None else None,
             "settings": _jsonable(service.settings)}
 
 
@@ -206,7 +205,7 @@ def _score_all(service: QAService, items: list[QAItem], done: dict[str, dict], r
 
 def _checker_stats(checker, records: list[dict]) -> dict:
     """The checker's cost over the run: model calls, cache hits, seconds per answer, claims."""
-    stats = {**checker.stats(), "config": checker.config.to_dict()}
+    stats = {**checker.stats(), "checker": checker.describe()}
     secs = [c for r in records for c in [r["timings"].get("check_s")] if c is not None]
     stats["seconds_per_answer_p50"] = round(statistics.median(secs), 2) if secs else None
     stats["claims"] = sum(len(r.get("claims") or []) for r in records)

@@ -28,6 +28,7 @@ from summarizer.answer.question import QuestionError, QuestionTooLong, normalise
 from summarizer.answer.records import Answer, AnswerSentence, Passage, number_passages
 from summarizer.answer.retrieve import Retriever, nothing_found, retrieve
 from summarizer.llm import interface
+from summarizer.checking.checker import ClaimChecker
 from summarizer.llm.interface import logprobs_available, yes_probability_or_none
 from summarizer.settings import AnswerSettings
 from summarizer.support import content_terms
@@ -50,6 +51,7 @@ class Answerer:
         self.document = document or (lambda doc_id: None)  # the StoredDocument, for reports' judgement cards
         self.doc_chunks = doc_chunks or (lambda doc_id: [])
         self.findings = findings  # a document's classified findings, for why and what-found questions
+        self.checker = ClaimChecker(llm) if settings.check_sentences else None  # the one faithfulness checker
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         answer = None
@@ -222,7 +224,7 @@ class Answerer:
         s = self.settings
         check = lambda raw: check_sentence(raw, ev.passages, s.min_support, question, known)  # noqa: E731
         drafts = yield from compose(self.llm, prompt, check, timings, t0, max_tokens)
-        for event in judge(drafts, ev.passages, asked, self.llm, s.judge_threshold, s.relevance_threshold):
+        for event in judge(drafts, ev.passages, asked, self.llm, self.checker, s.relevance_threshold):
             event.sentence.citations = [c + offset for c in event.sentence.citations]
             event.sentence.about = about[0] if about else ""
             yield SentenceChecked(event.sentence)

@@ -114,16 +114,6 @@ def part_gate_prompt(passages: list[Passage], question: str, part: str) -> str:
     )
 
 
-def claim_prompt(passages: list[Passage], question: str, claim: str, cited: list[int]) -> str:
-    """Yes/no: is one answer sentence supported by the passages it cites? Shares the answer prompt's prefix."""
-    which = ", ".join(f"[{n}]" for n in cited)
-    return _chat(
-        question_head(passages, question)
-        + f"Statement: {untrusted(claim.strip())}\n"
-        f"Is every part of this statement, including who said or did what, stated in passage {which}? Answer yes or no."
-    )
-
-
 def relevance_prompt(passages: list[Passage], question: str, claim: str) -> str:
     """Yes/no: does one answer sentence answer the question (a reason, finding or fact it asks for)? Shares the
     answer prompt's prefix. A true sentence that answers something else (a council's reply to a "why" question)
@@ -133,12 +123,4 @@ def relevance_prompt(passages: list[Passage], question: str, claim: str) -> str:
         + f"Statement: {untrusted(claim.strip())}\n"
         "Does this statement directly answer the question, giving a reason, finding or fact that the question asks "
         "for? Answer yes or no."
-    )
-
-
-def support_prompt(claim: str, source: str) -> str:
-    """Yes/no: is the claim supported by the source text? (the faithfulness judge)"""
-    return _chat(
-        f"Source:\n{untrusted(source.strip())}\n\nClaim: {untrusted(claim.strip())}\n"
-        "Is every part of the claim supported by the source? Answer yes or no."
     )

@@ -43,7 +43,7 @@ class DropCode(StrEnum):
     CARD_CONFLICT = "card_conflict"  # details: reason
     INSTRUCTION_ONLY = "instruction_only"  # its only support is text addressed to a model
     REPEATED = "repeated"
-    JUDGE_REJECTED = "judge_rejected"  # details: p_yes
+    JUDGE_REJECTED = "judge_rejected"  # details: score, threshold
     NO_FIGURE = "no_figure"
     OFF_QUESTION = "off_question"  # true to its passage, but not an answer to the question; details: p_yes
     OTHER_COUNCIL = "other_council"  # names a council its cited passages are not about; details: items
@@ -66,7 +66,8 @@ _TEXT = {
     DropCode.CARD_CONFLICT: lambda d: d["reason"],
     DropCode.INSTRUCTION_ONLY: lambda d: "its only support is text addressed to a model, which is not evidence",
     DropCode.REPEATED: lambda d: "repeats an earlier sentence",
-    DropCode.JUDGE_REJECTED: lambda d: f"the model judged it unsupported by its passages (P(yes)={d['p_yes']:.2f})",
+    DropCode.JUDGE_REJECTED: lambda d: (f"the checker scored its support by the cited passages {d['score']:.2f}, "
+                                        f"below {d['threshold']:.2f}"),
     DropCode.NO_FIGURE: lambda d: "no figure, and the question asks for one",
     DropCode.OFF_QUESTION: lambda d: f"does not answer the question (P(answers)={d['p_yes']:.2f})",
     DropCode.OTHER_COUNCIL: lambda d: f"its passages are about another council, not {_items(d)}",
@@ -94,7 +95,7 @@ class AnswerSentence:
     supported: bool
     coverage: float = 0.0
     note: str = ""  # for display: why it was dropped (drop.text), or that a citation was added
-    judge: float | None = None  # the model's P(yes) that the cited passages support it
+    judge: float | None = None  # the checker's calibrated score that the cited passages support it (0-1)
     drop: DropReason | None = None  # why it was dropped, as data
     about: str = ""  # the council a per-document part was about (named in the answer when the sentence doesn't)
 

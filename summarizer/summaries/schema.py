@@ -121,6 +121,7 @@ class ArticleSummary(BaseModel):
     prompt_version: str = PROMPT_VERSION
     overview: str = ""
     overview_evidence: list[Span] = Field(default_factory=list)
+    overview_score: float | None = None  # the faithfulness checker's calibrated score against its evidence (None: not run)
     councils: list[CouncilEntry] = Field(default_factory=list)
     dropped: list[DroppedItem] = Field(default_factory=list)
     stats: SummaryStats = Field(default_factory=SummaryStats)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from retrieval.ofsted import GRADE_EVIDENCE
 from retrieval.store import StoredDocument
 
+from summarizer.checking.checker import ClaimChecker
 from summarizer.llm.backends import Backend, BackendError, BackendUnavailable
 from summarizer.summaries.code_entries import code_judgement, inspection_kind, report_entry_from_code
 from summarizer.summaries.evidence import DocText, check_item, doc_text, ground, span
@@ -88,6 +89,7 @@ class Summarizer:
     backend: Backend
     options: SummaryOptions = field(default_factory=SummaryOptions)
     on_call: Callable[[], None] | None = None
+    checker: ClaimChecker | None = None  # the faithfulness checker, for what the model writes in its own words
 
     @property
     def labeler(self) -> LabelModel | None:
@@ -253,6 +255,17 @@ class Summarizer:
             return None, f"{first_reason}; regeneration failed: {e}"
 
     # --- overview ---------------------------------------------------------------------------------------------------
+    def _checked_overview(self, text: str, ev: list[Span], rec: ArticleSummary) -> str | None:
+        """The overview's score by the faithfulness checker; why it fails (None when it holds or was not checked)."""
+        if self.checker is None:
+            return None
+        v = self.checker.check(text, " ".join(e.text for e in ev))
+        rec.overview_score = v.score
+        if v.supported:
+            return None
+        rec.overview_score = None
+        return f"the faithfulness checker scored it {v.score:.2f}, below {v.threshold:.2f}"
+
     def _overview(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
         lede = _lede(dt, self.options.overview_chars if doc.meta.doc_type == "article" else 0, doc)
         if not lede:
@@ -276,6 +289,8 @@ class Summarizer:
             text = _whole_sentences(text)
             ev = [span(dt, a, b) for a, b in dt.sentences if a >= s and b <= e]
             reason = check_item(text, ev, dt) if ev else "no evidence"
+            if reason is None:
+                reason = self._checked_overview(text, ev, rec)
             if reason is None and len(text) > 20:
                 rec.overview, rec.overview_evidence = text, ev
                 return

@@ -1,7 +1,9 @@
 """The QA datasets obey the rules of eval/datasets/README.md (no model): every fact group has an alternative found
 literally in the question's documents, no fact alternative is in its own question, ids are unique, and the fields
 of each question type are present (councils for `councils`, absent for `partial`). The findings gold
-(findings_gold.jsonl) has valid kinds, covers every article and ten or more reports, and its terms are in its documents."""
+(findings_gold.jsonl) has valid kinds, covers every article and ten or more reports, and its terms are in its documents.
+The hand-labelled claims (answer_claims.jsonl) are well formed, have enough rows of each label, and their supported
+verbatim claims and summary evidence spans are found in their evidence and documents."""
 from __future__ import annotations
 
 import json
@@ -166,3 +168,76 @@ def test_findings_gold_terms_are_in_the_reports():
         return texts[doc_id]
 
     assert _findings_problems("report", text_of) == []
+
+
+CLAIMS = DATASETS / "answer_claims.jsonl"
+CLAIM_FIELDS = {"id", "origin", "ref", "doc_ids", "claim", "evidence", "label", "kind", "note"}
+SUPPORTED_KINDS = {"verbatim", "paraphrase", "merged"}
+UNSUPPORTED_KINDS = {"true_uncited", "wrong_number", "wrong_name", "reversed_relation", "overstated",
+                     "unsupported_detail", "other_error"}
+CLAIM_KINDS = SUPPORTED_KINDS | UNSUPPORTED_KINDS | {"spun_wording"}  # spun_wording: either label
+_STOP = set("the and for that with from this was were are has have had been its their they them his her she him who "
+            "which what when where will would can could not but also into than then there these those our your you "
+            "all any some such very more most much many over under about after before said says being".split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", norm(text)) if len(w) > 2 and w not in _STOP}
+
+
+def test_answer_claims_fields_kinds_and_labels():
+    """Unique ids, every field, a valid kind that agrees with the label, a note on every unsupported row, a
+    non-empty evidence list, no citation markers left in the claim, and at least 200 rows with 60 of each label."""
+    claims = rows(CLAIMS)
+    ids = [c["id"] for c in claims]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    for c in claims:
+        assert set(c) == CLAIM_FIELDS, c.get("id")
+        assert re.fullmatch(r"ac\d{3,}", c["id"]), c["id"]
+        assert c["origin"] in {"answer", "summary"}, c["id"]
+        assert c["kind"] in CLAIM_KINDS, c["id"]
+        assert type(c["label"]) is int and c["label"] in (0, 1), c["id"]
+        assert c["kind"] not in (UNSUPPORTED_KINDS if c["label"] else SUPPORTED_KINDS), f"{c['id']}: kind vs label"
+        assert c["claim"].strip() and c["ref"].strip() and isinstance(c["note"], str), c["id"]
+        assert not re.search(r"\[\d+(?:\s*,\s*\d+)*\]", c["claim"]), f"{c['id']}: citation marker in claim"
+        assert c["doc_ids"] and all(isinstance(d, str) and d.strip() for d in c["doc_ids"]), c["id"]
+        assert c["evidence"] and all(isinstance(e, str) and e.strip() for e in c["evidence"]), c["id"]
+        if c["label"] == 0:
+            assert c["note"].strip(), f"{c['id']}: unsupported row without a note"
+    labels = [c["label"] for c in claims]
+    assert len(claims) >= 200
+    assert labels.count(0) >= 60 and labels.count(1) >= 60
+
+
+def test_answer_claims_cover_both_origins_and_every_article():
+    claims = rows(CLAIMS)
+    assert {c["origin"] for c in claims} == {"answer", "summary"}
+    docs = {d for c in claims for d in c["doc_ids"]}
+    assert {p.stem for p in ARTICLES.glob("*.txt")} <= docs
+    assert len({d for d in docs if not (ARTICLES / f"{d}.txt").is_file()}) >= 10  # the Ofsted reports
+
+
+def test_supported_verbatim_claims_are_in_their_evidence():
+    """A label-1 verbatim claim is a near copy: most of its content words are in the evidence given."""
+    problems = []
+    for c in rows(CLAIMS):
+        if c["label"] == 1 and c["kind"] == "verbatim":
+            words = content_words(c["claim"])
+            found = words & content_words(" ".join(c["evidence"]))
+            if not words or len(found) < 0.75 * len(words):
+                problems.append(f"{c['id']}: {sorted(words - found)} not in the evidence")
+    assert problems == []
+
+
+def test_summary_claim_evidence_spans_are_in_their_documents():
+    """Summary evidence is stored span text: every span is found in its article or report."""
+    texts = report_texts()  # skips when ../shared is missing
+    problems = []
+    for c in rows(CLAIMS):
+        if c["origin"] != "summary":
+            continue
+        (doc,) = c["doc_ids"]
+        source = article_text(doc) if (ARTICLES / f"{doc}.txt").is_file() else texts.get(doc)
+        assert source is not None, f"{c['id']}: no document {doc}"
+        problems += [f"{c['id']}: span {e[:60]!r} not in {doc}" for e in c["evidence"] if norm(e) not in source]
+    assert problems == []

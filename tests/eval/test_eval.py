@@ -82,20 +82,20 @@ class FakeService:
 class FakeChecker:
     """Supported when every word of 4+ letters of the claim occurs in the source."""
 
-    config = SimpleNamespace(to_dict=lambda: {"fake": True})
     model_id = "fake-checker"
-    prompt_version = "p0"
+
+    def describe(self) -> dict:
+        return {"model": self.model_id, "fake": True}
 
     def __init__(self) -> None:
         self.calls = 0
 
-    def score_many(self, pairs, prompt_fn=None):
+    def check_many(self, pairs):
         out = []
         for claim, source in pairs:
             self.calls += 1
             ok = all(w in source.lower() for w in re.findall(r"[a-z]{4,}", claim.lower()))
-            out.append(SimpleNamespace(supported=ok, score=1.0 if ok else 0.0, p_llm=None, flags=[],
-                                       exact=SimpleNamespace(closest="")))
+            out.append(SimpleNamespace(supported=ok, score=1.0 if ok else 0.0, p_llm=None, flags=[], closest=""))
         return out
 
     def stats(self):

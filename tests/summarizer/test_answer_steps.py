@@ -222,23 +222,30 @@ def test_gate_asks_the_model_and_refuses_below_threshold():
     assert llm.prompts == [prompts.gate_prompt(passages, "How many assessments were late?")]
 
 
-def test_judge_drops_repeats_and_what_the_model_rejects():
+def test_judge_drops_repeats_and_what_the_checker_rejects():
     from summarizer.answer.events import SentenceChecked
     from summarizer.answer.judge import judge
+    from summarizer.checking.calibration import Calibration
+    from summarizer.checking.checker import ClaimChecker
+
+    identity = Calibration(("whole",), [0.0], [1.0], [1.0], 0.0, 0.5)  # score = the model's P(yes) on the source
 
     drafts = [AnswerSentence("Ada Burns is chief executive.", [2], True),
               AnswerSentence("ada burns is chief executive.", [2], True),
               AnswerSentence("Inspectors found 94 assessments late.", [1], True),
               AnswerSentence("Dropped already.", [1], False)]
     llm = ScriptedLLM(0.9, 0.1)
-    events = list(judge(drafts, number_passages([*P]), "q", llm, 0.5))
+    events = list(judge(drafts, number_passages([*P]), "q", llm, ClaimChecker(llm, identity), 0.0))
     assert all(isinstance(e, SentenceChecked) for e in events) and [e.sentence for e in events] == drafts
-    assert drafts[0].supported and drafts[0].judge == 0.9
+    assert drafts[0].supported and drafts[0].judge == pytest.approx(0.9, abs=1e-3)
     assert drafts[1].drop.code == DropCode.REPEATED and drafts[1].judge is None
-    assert drafts[2].drop.code == DropCode.JUDGE_REJECTED and drafts[2].drop.details == {"p_yes": 0.1}
+    assert drafts[2].drop.code == DropCode.JUDGE_REJECTED
+    assert drafts[2].drop.details == {"score": pytest.approx(0.1, abs=1e-3), "threshold": 0.5}
+    assert "below 0.50" in drafts[2].note
     assert len(llm.prompts) == 2  # neither the repeat nor the dropped sentence is judged
+    assert "Ada Burns, chief executive" in llm.prompts[0]  # judged against the passage it cites, [2]
     off = [AnswerSentence("Ada Burns is chief executive.", [2], True)]
-    assert list(judge(off, P, "q", ScriptedLLM(), 0.0))[0].sentence.supported and off[0].judge is None
+    assert list(judge(off, P, "q", ScriptedLLM(), None))[0].sentence.supported and off[0].judge is None
 
 
 def test_assemble_answers_from_kept_sentences_and_refuses_otherwise():

@@ -169,9 +169,9 @@ def test_yes_probability_and_choices_come_from_top_logprobs(servers):
 
 
 def test_no_logprobs_means_exact_checks_only_said_once(servers, caplog):
-    from eval.checker.judge import FaithfulnessChecker
     from summarizer.answer.gate import gate
     from summarizer.answer.judge import judge
+    from summarizer.checking.checker import ClaimChecker
 
     (a,) = servers(1, logprobs=False)
     llm = _llm(a.url, model="no-logprobs-model")
@@ -184,8 +184,8 @@ def test_no_logprobs_means_exact_checks_only_said_once(servers, caplog):
     with caplog.at_level(logging.WARNING, logger="summarizer.llm.interface"):
         g = gate("How many assessments were late?", passages, [], llm, 0.6, {}, 0.0)
         drafts = [AnswerSentence("Inspectors found 94 assessments were late.", [1], True)]
-        list(judge(drafts, passages, "How many assessments were late?", llm, 0.35, 0.3))
-        verdict = FaithfulnessChecker(llm, cache=False).score("94 assessments were late.", passages[0].text)
+        list(judge(drafts, passages, "How many assessments were late?", llm, ClaimChecker(llm), 0.3))
+        verdict = ClaimChecker(llm).check("94 assessments were late.", passages[0].text)
     assert g.passed and g.p_yes is None and g.answered == ["How many assessments were late?"]
     assert drafts[0].supported and drafts[0].judge is None  # the UI shows "✓ exact check only"
     assert verdict.p_llm is None and verdict.supported

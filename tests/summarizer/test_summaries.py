@@ -158,6 +158,35 @@ def test_reader_comment_is_never_evidence():
     assert rec.dropped and all(e.end <= d.comment_start for e in rec.overview_evidence)
 
 
+def test_the_faithfulness_checker_scores_the_overview_and_an_unsupported_one_is_replaced():
+    """The overview is the model's own wording: the checker scores it against its evidence; below the threshold it
+    is written again, then replaced by the lede's own sentences, and the reason is kept."""
+    from summarizer.checking.calibration import Calibration
+    from summarizer.checking.checker import ClaimChecker
+
+    class Judge:
+        model_id = "fake"
+
+        def __init__(self, p: float) -> None:
+            self.p = p
+
+        def yes_probability(self, prompt: str) -> float:
+            return self.p
+
+    identity = Calibration(("local",), [0.0], [1.0], [1.0], 0.0, 0.5)  # score = the best window's P(yes)
+    d = DOCS[DARLINGTON]
+    overview = "Ofsted rated Darlington's children's services inadequate."
+    ok = Summarizer(ScriptedBackend(lambda u, s: _empty(), overview=overview),
+                    checker=ClaimChecker(Judge(0.9), identity)).summarize(d)
+    assert ok.overview == overview and ok.overview_score == pytest.approx(0.9, abs=1e-3)
+    bad = Summarizer(ScriptedBackend(lambda u, s: _empty(), overview=overview),
+                     checker=ClaimChecker(Judge(0.2), identity)).summarize(d)
+    assert bad.overview != overview and bad.overview_score is None  # the lede's own sentences, not scored
+    assert any(x.field == "overview" and "faithfulness checker scored it 0.20" in x.reason for x in bad.dropped)
+    first = bad.overview.split(". ")[0].rstrip(".")
+    assert len(first) > 20 and first in " ".join(d.text.split())
+
+
 def test_code_figures_fill_in_what_the_model_left_out():
     """Quantities the model's figures missed are added from the text, with the sentence as evidence; years, dates
     and words like Covid-19 are not figures; a number the model already gave is not repeated."""

@@ -274,14 +274,14 @@ def test_ask_darlington_citation_opens_the_passage(server, page):
     mark = opened.locator("mark.support").first
     assert mark.is_visible() and mark.inner_text().strip()
     assert "Darlington" in opened.locator(".src-head").inner_text()
-    # every kept sentence shows what the checks found (the exact check, and the model judge's P(yes))
+    # every kept sentence shows what the checks found (the exact check, and the checker's calibrated score)
     sents = page.locator("#answer .answer-text .sent")
     assert sents.count() >= 1
     for i in range(sents.count()):
         badge = sents.nth(i).locator(".verdict")
         assert badge.is_visible()
         assert sents.nth(i).get_attribute("data-verdict") in ("supported", "unjudged")
-        assert re.match(r"✓ (supported · judge \d\.\d\d|exact check only)$", badge.inner_text().strip())
+        assert re.match(r"✓ (supported · \d\.\d\d|exact check only)$", badge.inner_text().strip())
     assert page.locator("#history li").count() >= 1
     shot(page, "ask")
 

@@ -335,6 +335,7 @@ def test_briefing_escapes_hostile_summary_text(svc):
 # --- Ask: per-sentence verdicts ----------------------------------------------------------------------------------------
 
 def test_each_answer_sentence_shows_its_verdict(svc):
+    from summarizer.checking.calibration import shipped_calibration
     from ui.web.views_answer import AnswerView, sentence_verdict
 
     doc = svc.document(DARLINGTON)
@@ -343,7 +344,7 @@ def test_each_answer_sentence_shows_its_verdict(svc):
     judged = AnswerSentence("Inspectors found 94 assessments late.", [1], True, 0.9, judge=0.87)
     exact_only = AnswerSentence("Assessments were <b>late</b>.", [1], True, 0.8)
     flagged = AnswerSentence("Inspectors found 95 assessments late.", [1], False, 0.5,
-                             note="the model judged it unsupported by its passages (P(yes)=0.12)", judge=0.12)
+                             note="the checker scored its support by the cited passages 0.12, below 0.50", judge=0.12)
     assert [sentence_verdict(x)[0] for x in (judged, exact_only, flagged)] == ["supported", "unjudged", "flagged"]
     view = AnswerView(svc, "How many assessments were late?")
     view.passages, view.sentences = [p], [judged, exact_only, flagged]
@@ -352,8 +353,11 @@ def test_each_answer_sentence_shows_its_verdict(svc):
     verdicts = re.findall(r'data-verdict="(\w+)">(.*?)<span class="chk verdict \w+" title="([^"]*)">([^<]*)</span>',
                           page, re.S)
     assert [(v, label) for v, _, _, label in verdicts] == [
-        ("supported", "✓ supported · judge 0.87"), ("unjudged", "✓ exact check only"), ("flagged", "✗ flagged · judge 0.12")]
-    assert "P(yes)=0.12" in verdicts[2][2] and "model judge not run" in verdicts[1][2]
+        ("supported", "✓ supported · 0.87"), ("unjudged", "✓ exact check only"), ("flagged", "✗ flagged · 0.12")]
+    threshold = f"{shipped_calibration().threshold:.2f}"
+    assert f"checker score 0.12 (supported at {threshold} or above)" in verdicts[2][2]
+    assert "checker not run" in verdicts[1][2]
+    assert f"score is {threshold} or above" in page  # the legend says what the number means
     assert "&lt;b&gt;late&lt;/b&gt;" in page and "<b>late</b>" not in page
 
 

@@ -4,25 +4,39 @@ from __future__ import annotations
 import uuid
 
 from summarizer.answer.records import Answer, AnswerSentence, Passage
+from summarizer.checking.calibration import shipped_calibration
 from ui.web.views import article_html, esc, supporting_span
 
 
 def sentence_verdict(s: AnswerSentence) -> tuple[str, str, str]:
     """(css kind, visible label, tooltip) for one checked answer sentence: supported, not judged, or flagged.
 
-    ``supported`` means the exact check passed (numbers, names and most words in the cited passages) and the model
-    judge's P(yes) was at or above its threshold; ``unjudged`` means the exact check passed and the judge did not run
-    (it is off, or the sentence never reached it); ``flagged`` means a check failed and the sentence was removed.
+    ``supported`` means the exact check passed (numbers, names and most words in the cited passages) and the
+    faithfulness checker's calibrated score (0-1) was at or above its threshold; ``unjudged`` means the exact check
+    passed and the checker did not run (the model gives no logprobs, or checking is off); ``flagged`` means a check
+    failed and the sentence was removed.
     """
-    judged = f"model judge P(yes)={s.judge:.2f}" if s.judge is not None else "model judge not run"
+    t = shipped_calibration().threshold
+    judged = f"checker score {s.judge:.2f} (supported at {t:.2f} or above)" if s.judge is not None else "checker not run"
     exact = f"exact check: {s.coverage:.0%} of its words are in the cited passage"
     if not s.supported:
-        return "flagged", "✗ flagged" + (f" · judge {s.judge:.2f}" if s.judge is not None else ""), \
+        return "flagged", "✗ flagged" + (f" · {s.judge:.2f}" if s.judge is not None else ""), \
             f"Flagged and removed: {s.note or 'not supported by the cited passage'} ({judged})"
     note = f"; {s.note}" if s.note else ""
     if s.judge is None:
         return "unjudged", "✓ exact check only", f"Kept: {exact}; {judged}{note}"
-    return "supported", f"✓ supported · judge {s.judge:.2f}", f"Supported: {exact}; {judged}{note}"
+    return "supported", f"✓ supported · {s.judge:.2f}", f"Supported: {exact}; {judged}{note}"
+
+
+def legend_html() -> str:
+    """What the badges mean, with the checker's threshold."""
+    t = shipped_calibration().threshold
+    return ('<div class="legend">Each sentence shows what the checks found. The number is the faithfulness checker\'s '
+            'score from 0 to 1: how likely the passages it cites support it, calibrated on human-labelled summaries '
+            f'(SummEdits). <b>✓ supported</b>: its numbers and names are in the cited passage and the score is {t:.2f} '
+            'or above. <b>✓ exact check only</b>: the exact check passed; the model score was not available. '
+            '<b>✗ flagged</b>: a check failed or the score was below ' + f'{t:.2f}' + ', so the sentence was removed. '
+            'Click a [n] to see the passage in its article.</div>')
 
 
 class AnswerView:
@@ -107,11 +121,7 @@ class AnswerView:
                          "".join(f'<li>{self._sentence(i, s)}<small>{esc(s.note)}</small></li>' for i, s in dropped) +
                          "</ul></details>")
         if kept or dropped:
-            parts.append('<div class="legend">Each sentence shows what the checks found. <b>✓ supported</b>: its numbers, '
-                         'names and most of its words are in the passage it cites, and the model judge agreed (P(yes) '
-                         'shown). <b>✓ exact check only</b>: the exact check passed; the model judge did not run. '
-                         '<b>✗ flagged</b>: a check failed, so the sentence was removed. Click a [n] to see the passage '
-                         'in its article.</div>')
+            parts.append(legend_html())
         panels = []
         by_n = {p.n: p for p in self.passages}
         for i, s in enumerate(self.sentences):

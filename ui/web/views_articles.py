@@ -2,6 +2,7 @@
 highlighted evidence) or, before one exists, what the index metadata records."""
 from __future__ import annotations
 
+from summarizer.checking.calibration import shipped_calibration
 from ui.web.views import EvidenceIndex, article_html, esc
 
 ARTICLE_HEADERS = ["ID", "Title", "Date", "Councils", "Inspection kind", "Judgement", "Weaknesses", "Strengths",
@@ -64,6 +65,16 @@ def _entry_html(c, ev: EvidenceIndex) -> str:
     return "".join(out) + "</div>"
 
 
+def overview_badge(score: float | None) -> str:
+    """The faithfulness checker's score of the overview, on the Ask tab's 0-1 scale (nothing when it was not run)."""
+    if score is None:
+        return ""
+    t = shipped_calibration().threshold
+    tip = (f"faithfulness checker score {score:.2f}: how likely its evidence supports the overview "
+           f"(supported at {t:.2f} or above; the same checker as the Ask tab and brief eval)")
+    return f' <span class="chk verdict supported" title="{esc(tip)}">✓ checked · {score:.2f}</span>'
+
+
 def _dropped_html(rec) -> str:
     if not rec.dropped:
         return ""
@@ -93,7 +104,7 @@ def summary_view_html(doc, rec) -> str:
     left = []
     if rec.overview:
         left.append(f'<div class="sum-overview"><h4>Overview</h4><p>{esc(rec.overview)} '
-                    f'{ev.link("[evidence]", rec.overview_evidence)}</p></div>')
+                    f'{ev.link("[evidence]", rec.overview_evidence)}{overview_badge(rec.overview_score)}</p></div>')
     left += [_entry_html(c, ev) for c in rec.councils] or ["<p>The summary has no council entry.</p>"]
     left.append(_dropped_html(rec))
     return (f'<div class="sum-grid"><div class="sum-side" data-summary="{esc(rec.key)}">{"".join(left)}</div>'
