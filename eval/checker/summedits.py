@@ -124,10 +124,9 @@ def _errors(items: list[dict], y: np.ndarray, scores: np.ndarray, limit: int = 4
              "summary": items[i]["summary"], "score": round(float(scores[i]), 4)} for i in wrong[:limit]]
 
 
-def fit_shipped(signals: list[list[ClaimSignals]], y: np.ndarray, docs: np.ndarray, figures: dict, path: Path) -> dict:
+def fit_shipped(xs: dict[str, np.ndarray], y: np.ndarray, docs: np.ndarray, figures: dict, path: Path) -> dict:
     """Choose the feature set on every document (leave-one-document-out), fit it on every pair, and write the
-    weights file with how it was made."""
-    xs = {k: feature_matrix(signals, v) for k, v in FEATURE_SETS.items()}
+    weights file with how it was made. xs: each candidate's feature matrix."""
     chosen = inner_choice(xs, y, docs, np.ones(len(y), dtype=bool), FEATURE_SETS)
     names = FEATURE_SETS[chosen]
     cal = fit_logistic(xs[chosen], y, names, L2)
@@ -144,9 +143,8 @@ def fit_shipped(signals: list[list[ClaimSignals]], y: np.ndarray, docs: np.ndarr
             "weights": dict(zip(cal.features, [round(w, 4) for w in cal.weights])), "bias": round(cal.bias, 4)}
 
 
-def _learned(signals: list[list[ClaimSignals]], y: np.ndarray, docs: np.ndarray, splits: np.ndarray) -> dict:
+def _learned(xs: dict[str, np.ndarray], y: np.ndarray, docs: np.ndarray, splits: np.ndarray) -> dict:
     """The learned checker (feature set chosen inside each fold) under every protocol, and each candidate alone."""
-    xs = {k: feature_matrix(signals, v) for k, v in FEATURE_SETS.items()}
     lodo, chosen = nested_scores(xs, y, docs, FEATURE_SETS)
     out = {"scores": lodo, "chosen": dict(Counter(chosen)),
            "leave_one_document_out": {"balanced_accuracy": round(balanced_accuracy(y, lodo >= 0.5), 4),
@@ -172,7 +170,8 @@ def run_checker_benchmark(checker: ClaimChecker, path: Path | None = None, limit
     y = np.array([int(x["label"]) for x in items])
     docs = np.array([x["doc"] for x in items])
     splits = np.array([x["split"] for x in items])
-    learned = _learned(signals, y, docs, splits)
+    xs = {k: feature_matrix(signals, v) for k, v in FEATURE_SETS.items()}  # each candidate's features, once
+    learned = _learned(xs, y, docs, splits)
     head_scores = learned.pop("scores")
     protocols = {k: learned[k] for k in ("leave_one_document_out", "evaluation->test", "test->evaluation") if k in learned}
     result = {
@@ -191,7 +190,7 @@ def run_checker_benchmark(checker: ClaimChecker, path: Path | None = None, limit
     }
     if fit_weights:
         figures = {k: v["balanced_accuracy"] for k, v in protocols.items()}
-        result["fitted"] = fit_shipped(signals, y, docs, figures, Path(fit_weights))
+        result["fitted"] = fit_shipped(xs, y, docs, figures, Path(fit_weights))
         checker.calibration = Calibration.load(Path(fit_weights))
     if own_claims is not None:
         result["own_claims"] = run_own_claims(checker, own_claims)

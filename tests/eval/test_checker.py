@@ -77,16 +77,6 @@ def test_exact_checks_catch_planted_errors():
     assert ok.flags == [] and ok.coverage >= 0.8
 
 
-def test_exact_checks_catch_planted_errors():
-    assert exact_check("Inspectors found that 49 assessments were late.", SOURCE).missing_numbers == ["49"]
-    assert exact_check("Jane Smith, the director, resigned.", SOURCE).missing_names == ["Jane Smith"]
-    assert exact_check("Darlington was rated inadequate in March 2019.", SOURCE).missing_dates == ["march"]
-    assert exact_check("Leaders had acted quickly enough to fix weaknesses.", SOURCE).negation_flip
-    assert exact_check("Ofsted rated Darlington's children's services good.", SOURCE).antonym_flip
-    ok = exact_check("Ofsted judged Darlington's children's services inadequate in 2019.", SOURCE)
-    assert ok.flags == [] and ok.coverage >= 0.8
-
-
 # --- windows ---------------------------------------------------------------------------------------------------------
 
 def test_local_windows_centre_on_the_closest_sentences():
