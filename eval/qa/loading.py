@@ -48,6 +48,20 @@ def _item(d: dict, n: int) -> QAItem:
                   absent=str(d.get("absent") or ""), blind=blind)
 
 
+def looks_like_qa(path: Path) -> bool:
+    """Whether a .jsonl file is a QA set: its first record has a question and an answerable flag.
+
+    The datasets folder also holds gold findings, summaries and labelled claims, which are not questions.
+    """
+    try:
+        with Path(path).open(encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        record = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and "question" in record and "answerable" in record
+
+
 def load_qa(path: Path) -> list[QAItem]:
     """Every question of a QA file; QAFileError names the first bad line."""
     items = []

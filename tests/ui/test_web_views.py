@@ -407,3 +407,14 @@ def test_evaluate_tables_show_question_types_and_blind_groups():
     _, _, _, by_type, _ = result_tables(result, "run", "dev.jsonl")
     assert list(by_type["type"]) == ["why", "blind questions", "not blind questions"]
     assert list(by_type["faithfulness"]) == ["—"] * 3
+
+
+def test_evaluate_tab_lists_only_question_sets_dev_first():
+    """The datasets folder also holds gold findings and labelled claims; the QA picker offers only question sets."""
+    from ui.web.evaluate import DATASETS_DIR, qa_files
+
+    names = [name for name, _ in qa_files()]
+    assert names[0] == "dev.jsonl"
+    assert {"reports.jsonl", "grades_generated.jsonl"} <= set(names)
+    assert not {"answer_claims.jsonl", "findings_gold.jsonl", "summaries_gold.jsonl"} & set(names)
+    assert (DATASETS_DIR / "answer_claims.jsonl").is_file()  # present, and still left out

@@ -6,6 +6,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from eval.qa.loading import looks_like_qa
 from eval.runs import RunInfo, RunStore
 from ui.web.common import MODEL_QUEUE, UserError, shown_errors
 from ui.web.views import esc
@@ -38,13 +39,17 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
 
 
 def qa_files() -> list[tuple[str, str]]:
-    """(name, path) of the QA sets the tab may run: eval/datasets/*.jsonl here and under the working directory."""
+    """(name, path) of the QA sets the tab may run: eval/datasets/*.jsonl here and under the working directory.
+
+    Only files whose records are questions are listed; dev.jsonl, the development set, comes first.
+    """
     found = {}
     for d in (DATASETS_DIR, Path.cwd() / "eval" / "datasets"):
         if d.is_dir():
             for p in sorted(d.glob("*.jsonl")):
-                found.setdefault(p.name, str(p.resolve()))
-    return [(name, path) for name, path in found.items()]
+                if looks_like_qa(p):
+                    found.setdefault(p.name, str(p.resolve()))
+    return sorted(found.items(), key=lambda item: item[0] != "dev.jsonl")
 
 
 def stored_runs(runs_root: Path) -> list[dict]:
