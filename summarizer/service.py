@@ -18,6 +18,7 @@ from summarizer.llm.interface import Generator
 from summarizer.llm.shared import shared_llm
 from summarizer.answer.records import Answer
 from summarizer.settings import Settings
+from summarizer.summaries.distilled import Encode
 
 SummaryProgress = Callable[[int, int], None]  # (model calls made, calls expected), before each call
 SUMMARY_FILES = ("summaries.jsonl", "summaries.sqlite", "summaries.sqlite-wal")
@@ -212,9 +213,20 @@ class BriefService:
             expected = sum(expected_model_calls(d) for d in docs)
             on_model_call(0, expected)
             on_call = _call_counter(on_model_call, expected)
-        summarizer = Summarizer(backend or self.backend(), on_call=on_call, checker=self.summary_checker(backend))
+        summarizer = Summarizer(backend or self.backend(), on_call=on_call, checker=self.summary_checker(backend),
+                                encode=self.labeller_encoder())
         return run_batch(docs, summarizer, self.result_store(), workers=workers or self.settings.backend.workers,
                          progress=progress, force=force)
+
+    def labeller_encoder(self) -> "Encode | None":
+        """The embedder's encode, when it is the one the distilled labeller was fitted on (else None: a report's
+        findings are then read from its openings alone)."""
+        from summarizer.summaries.distilled import shipped_labeller
+
+        labeller = shipped_labeller()
+        if labeller is None or labeller.provenance.get("embedder") != self.embedder.model_id:
+            return None
+        return self.embedder.encode
 
     def changed_stamp(self) -> tuple:
         """A value that changes whenever the index snapshot or the stored summaries change (another process may

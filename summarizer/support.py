@@ -17,6 +17,8 @@ from retrieval.dates import YEAR, years  # noqa: F401 - years is part of this mo
 from retrieval.ofsted import MONTH_NAMES, WEEKDAYS, YEAR_TOKEN, grade_pattern, month_name, normalise_grade
 from retrieval.sentences import split_sentences
 
+from summarizer.relations import swapped_owners
+
 _STOP = set(
     """a an the and or but if of to in on at by for with from as is are was were be been being has have had do does did
     this that these those it its they them their there here which who whom whose what when where why how not no nor
@@ -239,6 +241,7 @@ class Reason(Enum):
     NAME = "name"  # a person, place or organisation in the claim is not in the source
     NEGATION = "negation"  # the claim and its closest source sentence disagree on negation
     ANTONYM = "antonym"  # a word of the claim stands where its closest source sentence has the opposite
+    SWAP = "swap"  # "X's thing" where the source gives that thing to another party the claim names (relations.py)
     COVERAGE = "coverage"  # too few of the claim's content words are in the source
 
 
@@ -254,6 +257,7 @@ class SupportCheck:
     missing_dates: list[str] = field(default_factory=list)
     negation_flip: bool = False
     antonym_flip: list[str] = field(default_factory=list)  # "claim-word/source-word"
+    swapped: list[str] = field(default_factory=list)  # "claim-owner/source-owner"
     closest: str = ""  # the source sentence closest to the claim (when contradictions were checked)
     min_coverage: float = 0.0  # the coverage below which Reason.COVERAGE is raised
 
@@ -261,7 +265,7 @@ class SupportCheck:
     def reasons(self) -> list[Reason]:
         found = {Reason.NUMBER: self.missing_numbers, Reason.DATE: self.missing_dates,
                  Reason.GRADE: self.missing_grades, Reason.NAME: self.missing_names,
-                 Reason.NEGATION: self.negation_flip, Reason.ANTONYM: self.antonym_flip,
+                 Reason.NEGATION: self.negation_flip, Reason.ANTONYM: self.antonym_flip, Reason.SWAP: self.swapped,
                  Reason.COVERAGE: self.coverage < self.min_coverage}
         return [r for r in Reason if found[r]]
 
@@ -272,8 +276,8 @@ class SupportCheck:
 
     @property
     def hard_fail(self) -> bool:
-        """A number, name or grade the source lacks (the answer path's veto)."""
-        return bool(self.missing_numbers or self.missing_names or self.missing_grades)
+        """A number, name or grade the source lacks, or a reversed relation (the answer path's veto)."""
+        return bool(self.missing_numbers or self.missing_names or self.missing_grades or self.swapped)
 
     @property
     def flags(self) -> list[str]:
@@ -335,6 +339,7 @@ def check_claim(claim: str, source: str | SourceFacts, *, names_source: str | No
     chk.missing_names = _missing_names(claim_names, where, calendar=check_dates)
     if check_grades:
         chk.missing_grades = sorted(grades(claim) - sf.grades)
+    chk.swapped = swapped_owners(claim, sf.text)
     if check_contradictions:
         chk.negation_flip, chk.antonym_flip, chk.closest = _contradictions(claim, sf, missing_terms)
     return chk

@@ -126,7 +126,7 @@ class Answerer:
             return g.refusal
         drafts = yield from self._single(question, g, evidence, known, timings, t0)
         return assemble(question, drafts, shown, g.p_yes, timings, self.llm.last.prompt_tokens, g.unanswered,
-                        premise_refuses=True)
+                        premise_refuses=True, parts=plan.parts)
 
     def _single(self, question: str, g: GateResult, evidence: list[DocEvidence], known: set[str],
                 timings: dict[str, float], t0: float) -> Drafts:

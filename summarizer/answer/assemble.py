@@ -28,11 +28,11 @@ def render(sentences: list[AnswerSentence], unanswered: list[str] | None = None)
 
 def assemble(question: str, drafts: list[AnswerSentence], passages: list[Passage], p_yes: float | None,
              timings: dict[str, float], prompt_tokens: int, unanswered: list[str] | None = None,
-             premise_refuses: bool = False) -> Answer:
+             premise_refuses: bool = False, parts: list[str] | None = None) -> Answer:
     """The answer from the kept drafts; a refusal when a draft repeated an unsupported premise (and nothing was kept,
     or premise_refuses: the model showed it was answering a premise no document holds, so what else it wrote is not
-    an answer either), when the question asks for a figure and no kept sentence gives one, or when nothing was
-    kept."""
+    an answer either), when the question asks only for a figure and no kept sentence gives one, or when nothing
+    was kept. Of a question in parts, a figure part that no kept sentence gives is named as not answered."""
     kept = [d for d in drafts if d.supported]
     dropped = [d for d in drafts if not d.supported]
     common = dict(passages=passages, p_answerable=p_yes, timings=timings, prompt_tokens=prompt_tokens)
@@ -42,9 +42,13 @@ def assemble(question: str, drafts: list[AnswerSentence], passages: list[Passage
         return Answer(question, "not_in_articles", f"{NOT_IN_ARTICLES} None of the articles found mentions the "
                       f"question's {words}.", dropped=kept + dropped, **common)
     if kept and asks_quantity(question) and not any(_gives_figure(k.text, question) for k in kept):
-        for k in kept:  # the question asks for a number and no checked sentence gives one about what it asks
-            k.reject(DropReason(DropCode.NO_FIGURE))
-        dropped, kept = kept + dropped, []
+        figure_parts = [p for p in parts or [question] if asks_quantity(p)]
+        if len(figure_parts) < len(parts or [question]):  # another part is answered; the figure is what's not said
+            unanswered = list(unanswered or []) + [p for p in figure_parts if p not in (unanswered or [])]
+        else:  # the question asks only for a number and no checked sentence gives one about what it asks
+            for k in kept:
+                k.reject(DropReason(DropCode.NO_FIGURE))
+            dropped, kept = kept + dropped, []
     if not kept:
         return Answer(question, "not_in_articles", f"{NOT_IN_ARTICLES} The closest passages found are shown below.",
                       dropped=dropped, **common)

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from retrieval.councils import find_councils
+from retrieval.dates import year_ranges
 from retrieval.instructions import has_instructions, strip_instructions
 from retrieval.ofsted import DOMAIN_WORDS, JUDGEMENT_WORDS
 
@@ -92,6 +93,8 @@ def _exact(text: str, source: str, min_support: float) -> tuple[DropReason | Non
         return DropReason(DropCode.MISSING_GRADES, {"items": list(chk.missing_grades)}), chk.coverage
     if chk.missing_names:
         return DropReason(DropCode.MISSING_NAMES, {"items": list(chk.missing_names)}), chk.coverage
+    if chk.swapped:
+        return DropReason(DropCode.SWAPPED, {"items": list(chk.swapped)}), chk.coverage
     if chk.coverage < min_support:
         return DropReason(DropCode.LOW_COVERAGE, {"coverage": chk.coverage}), chk.coverage
     return None, chk.coverage
@@ -136,10 +139,11 @@ def _premise_or_year(text: str, cites: list[int], question: str, known: set[str]
     shown = premise_words(question, text, known)
     if shown:
         return AnswerSentence.dropped(text, cites, DropReason(DropCode.PREMISE, {"words": shown}))
-    asked, stated = years(question), years(text)
-    if asked and stated and all(min(asked) - 1 > y or y > max(asked) + 1 for y in stated):
+    asked, stated = year_ranges(question), years(text)
+    lo, hi = (min(r[0] for r in asked), max(r[1] for r in asked)) if asked else (0, 0)
+    if asked and stated and not any(lo <= y <= hi for y in stated):  # between the years asked, or within a bound
         return AnswerSentence.dropped(text, cites, DropReason(DropCode.OTHER_YEAR, {
-            "stated": sorted(stated), "asked": sorted(asked)}))
+            "stated": sorted(stated), "asked": sorted(years(question))}))
     return None
 
 

@@ -39,6 +39,7 @@ class DropCode(StrEnum):
     MISSING_NUMBERS = "missing_numbers"  # details: items
     MISSING_GRADES = "missing_grades"  # details: items
     MISSING_NAMES = "missing_names"  # details: items
+    SWAPPED = "swapped"  # gives one party's relation to another (X's partner, not Y's); details: items
     LOW_COVERAGE = "low_coverage"  # details: coverage
     CARD_CONFLICT = "card_conflict"  # details: reason
     INSTRUCTION_ONLY = "instruction_only"  # its only support is text addressed to a model
@@ -62,6 +63,7 @@ _TEXT = {
     DropCode.MISSING_NUMBERS: lambda d: f"numbers not in the cited passages: {_items(d)}",
     DropCode.MISSING_GRADES: lambda d: f"judgement not in the cited passages: {_items(d)}",
     DropCode.MISSING_NAMES: lambda d: f"names not in the cited passages: {_items(d)}",
+    DropCode.SWAPPED: lambda d: f"turns round whose it is, as the cited passages say it: {_items(d)}",
     DropCode.LOW_COVERAGE: lambda d: f"only {d['coverage']:.0%} of its words are in the cited passages",
     DropCode.CARD_CONFLICT: lambda d: d["reason"],
     DropCode.INSTRUCTION_ONLY: lambda d: "its only support is text addressed to a model, which is not evidence",

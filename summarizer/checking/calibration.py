@@ -17,7 +17,9 @@ import numpy as np
 from summarizer.checking.signals import ClaimSignals
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
-FLAGS = ("number", "date", "name", "negation", "antonym")
+FLAGS = ("number", "date", "name", "negation", "antonym", "swap")
+# what the source plainly contradicts or lacks: decides verdicts when the model gives no logprobs
+VETO_FLAGS = frozenset({"number", "date", "name", "antonym", "swap"})
 
 
 def logit(p: float) -> float:
@@ -35,7 +37,7 @@ FEATURES: dict[str, Callable[[list[ClaimSignals]], float]] = {
     "local": _min_logit(lambda c: c.p_local),
     "first_window": _min_logit(lambda c: c.p_first),
     **{f"flag_{f}": (lambda f: lambda claims: float(any(f in c.exact.flags for c in claims)))(f) for f in FLAGS},
-    "flag_veto": lambda claims: float(any(set(c.exact.flags) & {"number", "date", "name", "antonym"} for c in claims)),
+    "flag_veto": lambda claims: float(any(set(c.exact.flags) & VETO_FLAGS for c in claims)),
     "coverage": lambda claims: min(c.exact.coverage for c in claims),
     "log_words": lambda claims: math.log1p(max(len(c.claim.split()) for c in claims)),
     "log_claims": lambda claims: math.log(len(claims)),

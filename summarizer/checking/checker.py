@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from summarizer.checking.cache import VerdictCache
-from summarizer.checking.calibration import Calibration, shipped_calibration
+from summarizer.checking.calibration import VETO_FLAGS, Calibration, shipped_calibration
 from summarizer.checking.claims import split_claims
 from summarizer.checking.signals import ClaimSignals, SignalReader
 from summarizer.checking.windows import WindowSettings
@@ -16,7 +16,6 @@ from summarizer.checking.windows import WindowSettings
 
 # without the model, a statement is unsupported when one of these is raised (the negation check alone is too noisy:
 # on SummEdits it fired on 22 consistent summaries for 49 inconsistent ones)
-VETO_FLAGS = frozenset({"number", "date", "name", "antonym"})
 
 
 @dataclass

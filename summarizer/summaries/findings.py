@@ -10,15 +10,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+
 from retrieval.instructions import neutralise_chat_tokens as untrusted
 from retrieval.store import StoredDocument
 
 from summarizer.llm.backends import chatml
 from summarizer.llm.prefix_cache import PREFIX_END
+from summarizer.summaries.distilled import DistilledLabeller, Encode
 from summarizer.summaries.evidence import DocText, doc_text, span
 from summarizer.summaries.parts import council_parts
 from summarizer.summaries.report_parts import finding_spans
 from summarizer.summaries.schema import CouncilEntry, Item
+from summarizer.summaries.selection import diverse_pick
 from summarizer.support import content_terms
 
 LABELS: tuple[str, ...] = ("weakness", "strength", "action", "none")
@@ -68,6 +72,7 @@ class Finding:
     end: int
     text: str
     probs: dict[str, float]
+    by_model: bool = True  # False: labelled by the distilled labeller (distilled.py), not a model call
 
     @property
     def kind(self) -> str:
@@ -146,6 +151,42 @@ def classify(dt: DocText, sentences: Sequence[tuple[int, int]], council: str, mo
     return found
 
 
+@dataclass(frozen=True)
+class DeepRead:
+    """The rest of a long text, labelled without the model: its spans, the distilled labeller and the encoder.
+    Of its findings, the most representative distinct ones are kept, up to limit per kind (model findings count)."""
+
+    spans: Sequence[tuple[int, int]]
+    labeller: DistilledLabeller
+    encode: Encode
+    limit: int = 60
+    centrality: float = 0.7  # diverse_pick's weight, chosen on half of the report gold (BENCHMARKS.md)
+
+
+def deep_findings(dt: DocText, deep: DeepRead, read: Sequence[tuple[int, int]], found: Sequence[Finding],
+                  rule: FindingRule) -> list[Finding]:
+    """The candidate sentences of deep.spans outside read, labelled by the distilled labeller in one batch of
+    embeddings; near-duplicates of found (the model's findings) or of each other merged; per kind, a diverse pick."""
+    starts = {a for a, _ in read}
+    sentences = [(a, b) for a, b in candidate_sentences(dt, deep.spans) if a not in starts]
+    if not sentences:
+        return []
+    texts = [statement(dt, a, b) for a, b in sentences]
+    vecs = np.asarray(deep.encode([f.text for f in found] + texts))
+    seed, own = vecs[:len(found)], vecs[len(found):]
+    cands = [Finding(start=a, end=b, text=t, probs=p, by_model=False)
+             for (a, b), t, p in zip(sentences, texts, deep.labeller.probabilities(own))]
+    row = {f.start: r for r, f in enumerate(cands)}
+    new = [f for f in kept(list(found) + cands, rule) if not f.by_model]
+    out: list[Finding] = []
+    for kind in FIELD_OF:
+        pool = [f for f in new if f.kind == kind]
+        taken = seed[[i for i, f in enumerate(found) if f.kind == kind]]
+        rows = own[[row[f.start] for f in pool]] if pool else own[:0]
+        out += [pool[j] for j in diverse_pick(rows, taken, deep.limit - len(taken), deep.centrality)]
+    return out
+
+
 def kept(findings: Sequence[Finding], rule: FindingRule) -> list[Finding]:
     """The findings the rule keeps, near-duplicates merged (the first kept)."""
     out: list[Finding] = []
@@ -162,10 +203,14 @@ def kept(findings: Sequence[Finding], rule: FindingRule) -> list[Finding]:
 
 
 def add_findings(entry: CouncilEntry, dt: DocText, spans: Sequence[tuple[int, int]], model: LabelModel,
-                 rule: FindingRule, on_call: Callable[[], None] | None = None) -> int:
-    """Label the council's sentences within spans and add the kept ones to its entry; returns the calls made."""
+                 rule: FindingRule, on_call: Callable[[], None] | None = None, deep: DeepRead | None = None) -> int:
+    """Label the council's sentences within spans (and, with deep, the rest of deep.spans without the model) and
+    add the kept ones to its entry in document order; returns the model calls made."""
     sentences = candidate_sentences(dt, spans)
-    for f in kept(classify(dt, sentences, entry.council, model, on_call), rule):
+    found = kept(classify(dt, sentences, entry.council, model, on_call), rule)
+    if deep is not None:
+        found = sorted(found + deep_findings(dt, deep, sentences, found, rule), key=lambda f: f.start)
+    for f in found:
         items = getattr(entry, FIELD_OF[f.kind])
         if all(i.evidence[0].start != f.start for i in items):
             items.append(Item(text=f.text, evidence=[span(dt, f.start, f.end)]))

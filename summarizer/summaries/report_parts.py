@@ -142,10 +142,16 @@ def area_openings(text: str, after: int, chars: int) -> list[tuple[int, int]]:
 
 
 HEADLINE_CHARS = 2600  # the headline findings read from a report
-AREA_CHARS = 1800  # the opening read from each judgement area's section
+AREA_CHARS = 1000  # the opening of each judgement area's section the model reads (the distilled labeller reads the rest)
 
 
 def finding_spans(text: str, headline_chars: int = HEADLINE_CHARS, area_chars: int = AREA_CHARS) -> list[tuple[int, int]]:
     """Where a report's findings are read: its headline, then each judgement area's opening."""
     head = report_headline(text, headline_chars)
     return ([head] if head else []) + area_openings(text, head[1] if head else 0, area_chars)
+
+
+def area_sections(text: str, headline_chars: int = HEADLINE_CHARS) -> list[tuple[int, int]]:
+    """Each judgement area's whole section (after the headline), for reading past the openings without the model."""
+    head = report_headline(text, headline_chars)
+    return area_openings(text, head[1] if head else 0, len(text))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from retrieval.ofsted import AREAS, GRADES, INSPECTION_KINDS  # noqa: F401 - AREAS and GRADES are re-exported
 
-PROMPT_VERSION = "sum-5"
+PROMPT_VERSION = "sum-6"
 
 Grade = Literal[GRADES]  # type: ignore[valid-type]  # the values of retrieval.ofsted.GRADES
 Kind = Literal[INSPECTION_KINDS]  # type: ignore[valid-type]

@@ -23,10 +23,13 @@ from summarizer.llm.backends import Backend, BackendError, BackendUnavailable
 from summarizer.summaries.code_entries import code_judgement, inspection_kind, report_entry_from_code
 from summarizer.summaries.evidence import DocText, check_item, doc_text, ground, span
 from summarizer.summaries.figures import code_figures
-from summarizer.summaries.findings import FindingRule, LabelModel, add_findings
+from summarizer.summaries.distilled import Encode, shipped_labeller
+from summarizer.summaries.findings import (DeepRead, FindingRule, LabelModel, add_findings, candidate_sentences,
+                                          statement)
 from summarizer.summaries.model_checks import checked_person, model_judgements
 from summarizer.summaries.parts import Part, council_parts, split_part
-from summarizer.summaries.report_parts import AREA_CHARS, HEADLINE_CHARS, finding_spans, report_headline
+from summarizer.summaries.report_overview import overview_sentences
+from summarizer.summaries.report_parts import AREA_CHARS, HEADLINE_CHARS, area_sections, finding_spans, report_headline
 from summarizer.summaries.schema import (AREAS, ITEM_SCHEMA, PROMPT_VERSION, ArticleSummary, CouncilEntry, DroppedItem,
                                          Item, Span, SummaryStats, extraction_schema)
 from summarizer.support import number_words_pattern, numbers
@@ -76,10 +79,14 @@ class SummaryOptions:
     model_judgements: bool = False
     report_headline_chars: int = HEADLINE_CHARS
     area_chars: int = AREA_CHARS  # the opening of each judgement area's section in a report
+    # the rest of each area's section is labelled by the distilled labeller (distilled.py), given an encoder
+    deep_report: bool = True
+    # a report's overview is chosen from its headline by code (report_overview.py); True asks the model instead
+    model_report_overview: bool = False
     max_figures: int = 6  # model figures first, then figures code reads from the text (summarizer/figures.py)
     # with a backend that gives label probabilities, every sentence is labelled (findings.py) and these apply
     findings: FindingRule = field(default_factory=FindingRule)
-    max_findings: int = 30  # per kind and council
+    max_findings: int = 60  # per kind and council
 
 
 @dataclass
@@ -90,6 +97,7 @@ class Summarizer:
     options: SummaryOptions = field(default_factory=SummaryOptions)
     on_call: Callable[[], None] | None = None
     checker: ClaimChecker | None = None  # the faithfulness checker, for what the model writes in its own words
+    encode: Encode | None = None  # sentence embeddings, for the distilled labeller's reading of long reports
 
     @property
     def labeler(self) -> LabelModel | None:
@@ -99,10 +107,20 @@ class Summarizer:
     def _cap_items(self, entry: CouncilEntry) -> None:
         _cap(entry, self.options.max_findings if self.labeler else self.options.items_per_field + 1)
 
-    def _label(self, entry: CouncilEntry, dt: DocText, spans: list[tuple[int, int]], budget: _Budget) -> None:
+    def _label(self, entry: CouncilEntry, dt: DocText, spans: list[tuple[int, int]], budget: _Budget,
+               deep: DeepRead | None = None) -> None:
         """Findings by sentence over spans, when the backend can label (the JSON call then gives figures and people)."""
         if self.labeler is not None:
-            budget.stats.calls += add_findings(entry, dt, spans, self.labeler, self.options.findings, self.on_call)
+            budget.stats.calls += add_findings(entry, dt, spans, self.labeler, self.options.findings, self.on_call,
+                                               deep)
+
+    def _deep_read(self, doc: StoredDocument) -> DeepRead | None:
+        """A report's whole judgement-area sections for the distilled labeller (None without one or an encoder)."""
+        labeller = shipped_labeller() if self.options.deep_report and self.encode is not None else None
+        if labeller is None or self.encode is None:
+            return None
+        return DeepRead(area_sections(doc.text, self.options.report_headline_chars), labeller, self.encode,
+                        limit=self.options.max_findings)
 
     # --- entry point ------------------------------------------------------------------------------------------
     def summarize(self, doc: StoredDocument) -> ArticleSummary:
@@ -149,7 +167,7 @@ class Summarizer:
         head = report_headline(doc.text, self.options.report_headline_chars)
         spans = finding_spans(doc.text, self.options.report_headline_chars, self.options.area_chars)
         if self.labeler is not None:
-            self._label(entry, dt, spans, budget)
+            self._label(entry, dt, spans, budget, self._deep_read(doc))
         elif head:
             piece = Part(council=entry.council, spans=[head], text=_squash(doc.text[head[0]:head[1]]), first=True)
             self._extract(piece, dt, entry, rec, budget, doc, with_judgement=False)
@@ -267,6 +285,11 @@ class Summarizer:
         return f"the faithfulness checker scored it {v.score:.2f}, below {v.threshold:.2f}"
 
     def _overview(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
+        if doc.meta.doc_type == "report" and not self.options.model_report_overview:
+            sents = overview_sentences(dt, self.options.report_headline_chars, self.encode)
+            rec.overview = " ".join(statement(dt, a, b) for a, b in sents)
+            rec.overview_evidence = [span(dt, a, b) for a, b in sents]
+            return
         lede = _lede(dt, self.options.overview_chars if doc.meta.doc_type == "article" else 0, doc)
         if not lede:
             return
@@ -312,10 +335,10 @@ def _grounded(f: str, text: str, quote: str, dt: DocText) -> tuple[list[Span], s
 
 
 def _extractive_overview(dt: DocText, s: int, e: int, rec: ArticleSummary) -> None:
-    """Fallback overview: the first two body sentences of the lede."""
-    sents = [(a, b) for a, b in dt.sentences if a >= s and b <= e][:2]
+    """Fallback overview: the lede's first two whole sentences (joined across line wraps)."""
+    sents = (candidate_sentences(dt, [(s, e)]) or [(a, b) for a, b in dt.sentences if a >= s and b <= e])[:2]
     if sents:
-        rec.overview = " ".join(dt.text[a:b] for a, b in sents)
+        rec.overview = " ".join(statement(dt, a, b) for a, b in sents)
         rec.overview_evidence = [span(dt, a, b) for a, b in sents]
 
 

@@ -118,3 +118,20 @@ def test_words_naming_the_kind_of_answer_are_not_what_a_question_is_about():
     assert focus_terms("In which month did Ofsted's focused visit take place?") == {"focus", "visit"}
     assert focus_terms("How did Torbay's view of caseloads differ between the two visits?") == {"caseload", "two",
                                                                                                  "visit"}
+
+
+def test_a_figure_part_no_sentence_gives_is_named_as_unanswered_not_a_refusal():
+    """"Who is X, and how much ...?": the who part is answered; the how-much part is what the articles don't say."""
+    from summarizer.answer.plan import question_parts
+
+    passages = [_p(1, "Ada Burns, chief executive of the council, said the council will recruit a supervisor.",
+                   ["Darlington"])]
+    q = "Who is Darlington council's chief executive, and how much does the council spend on children's services?"
+    who = AnswerSentence("Ada Burns is the chief executive of the council.", [1], True, 1.0)
+    a = assemble(q, [who], passages, 0.9, {}, 10, parts=question_parts(q))
+    assert a.status == "answered" and a.sentences == [who]
+    assert a.unanswered == ["how much does the council spend on children's services?"]
+    assert "don't answer “how much does the council spend" in a.text
+    whole = AnswerSentence("Ada Burns is the chief executive of the council.", [1], True, 1.0)
+    only = "How much does Darlington council spend on children's services?"
+    assert assemble(only, [whole], passages, 0.9, {}, 10, parts=question_parts(only)).refused

@@ -1,6 +1,6 @@
 """The answer checker's exact checks, with hand-made passages (no model)."""
 from summarizer.answer.answerer import check_sentence, parse_sentence, question_gaps, render
-from summarizer.answer.records import Passage
+from summarizer.answer.records import DropCode, Passage
 from summarizer.support import check_support, numbers
 
 P = [
@@ -206,3 +206,35 @@ def test_quantity_question_answered_without_a_figure_is_refused():
     b = _answer("How many assessments were late in Darlington?",
                 "Inspectors found 94 assessments had not been completed in the timescales agreed [1].")
     assert not b.refused and "94" in b.text
+
+
+def test_a_year_that_bounds_the_question_admits_earlier_or_later_years():
+    """"Before the 2015 inspection" asks about earlier years; "since 2019" about later ones."""
+    from retrieval.dates import year_ranges
+
+    assert year_ranges("When was it judged inadequate before the 2015 inspection?") == [(0, 2016)]
+    assert year_ranges("What has changed since Torbay's 2019 visit?") == [(2018, 9999)]
+    assert year_ranges("What was published by Ofsted in 2016?") == [(2015, 2017)]  # "by Ofsted": not a bound
+    torbay = [Passage(1, "t", "t#0", "Torbay", "Torbay's services were judged inadequate in 2010 and again in 2015.",
+                      0, 10, "2015-06-01")]
+    before = "When had Torbay's services previously been judged inadequate before the 2015 inspection?"
+    s = check_sentence("Torbay's services were judged inadequate in 2010 [1].", torbay, 0.0, before)
+    assert s.supported
+    later = check_sentence("Torbay's services were judged inadequate in 2019 [1].", torbay, 0.0, before)
+    assert later.drop is not None and later.drop.code is DropCode.OTHER_YEAR
+
+
+def test_a_relation_turned_round_is_dropped_though_every_word_is_cited():
+    """The source makes Essex Worcestershire's partner; the sentence makes Worcestershire Essex's."""
+    from summarizer.relations import swapped_owners
+
+    src = "Essex council was formally appointed as Worcestershire's 'improvement partner' last year."
+    passages = [Passage(1, "w", "w#0", "Worcestershire", src, 0, 10, "2017-01-01")]
+    wrong = check_sentence("Worcestershire was appointed as Essex's 'improvement partner' [1].", passages, 0.5)
+    assert not wrong.supported and wrong.drop.code is DropCode.SWAPPED and "Essex/Worcestershire" in wrong.note
+    right = check_sentence("Essex was appointed as Worcestershire's improvement partner [1].", passages, 0.5)
+    assert right.supported
+    assert swapped_owners("Torbay's director praised Devon.", "Devon's director praised Torbay.") == ["Torbay/Devon"]
+    assert swapped_owners("Torbay's director spoke.", "Torbay's director and Devon's director spoke.") == []
+    assert swapped_owners("Darlington's social workers are stretched.", "The council's social workers are stretched.") == []
+

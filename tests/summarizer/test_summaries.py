@@ -277,7 +277,12 @@ def test_report_grades_come_from_the_judgement_table():
     assert e.inspection_dates == ["2019-05-13", "2019-05-24"] and e.lead_inspector.name == "Dominic Stevens"
     assert len(e.improvements) == 4 and e.improvements[0].text.startswith("Timeliness of achieving permanence")
     assert e.previous_judgement == "inadequate"
-    assert len(be.calls) == 2 and all(len(c) < 4000 for c in be.calls)  # only the headline findings reach the model
+    assert len(be.calls) == 1 and len(be.calls[0]) < 4000  # only the headline findings reach the model
+    # the overview is two whole sentences of the headline, chosen by code, not the model's
+    assert rec.overview != "Tameside's children's services require improvement."
+    ev = rec.overview_evidence
+    assert len(ev) == 2 and all(doc.text[s.start:s.end] == s.text for s in ev)
+    assert rec.overview == " ".join(" ".join(s.text.split()) for s in ev)
 
 
 # --- batch: resume, failures ------------------------------------------------------------------------------------
