@@ -185,6 +185,7 @@ class Answerer:
         own council is judged on the whole document; another it names only on the passages that name it, so a
         council mentioned in passing (an improvement partner) is not given the document's findings."""
         named = {d.about for d in earlier if d.supported}
+        said = {d.text for d in earlier if d.supported}  # one sentence naming two members is given once
         for i, council in enumerate(ev.councils[: self.settings.list_councils_per_doc]):
             own = ev.passages if i == 0 else ev.naming(council)
             if council in named or not own:
@@ -194,7 +195,8 @@ class Answerer:
             timings["gate_s"] = timings.get("gate_s", 0.0) + time.perf_counter() - g0
             item = member_sentence(question, council, own, i == 0, self.encoder) if p is None or p >= \
                 self.settings.answerable_threshold else None  # None: no logprobs, the sentence found decides
-            if item is not None:
+            if item is not None and item.text not in said:
+                said.add(item.text)
                 item.citations = [c + offset for c in item.citations]
                 item.judge = round(p, 3) if p is not None else None
                 yield SentenceChecked(item)

@@ -66,10 +66,12 @@ def ranked_docs(result: SearchResult) -> list[str]:
 
 
 def plan_question(question: str, result: SearchResult, max_docs: int, fallback_docs: int) -> Plan:
-    """Per document when the question names two or more councils or asks across documents; else single."""
+    """A list when the question asks which councils (each council a document names is put to the model, even in
+    one document: composing, the small model turns "X was appointed as Y's partner" round); per document when it
+    names two or more councils or asks across documents; else single."""
     docs = ranked_docs(result)
     across = len(result.query_councils) >= 2 or bool(_ACROSS.search(question))
-    if _LIST.search(question) and len(docs) > 1:
+    if _LIST.search(question) and docs:
         return Plan(PlanKind.LIST, docs[:max_docs], [question])
     if across and len(docs) > 1:
         return Plan(PlanKind.PER_DOCUMENT, docs[:max_docs], [question])

@@ -32,6 +32,16 @@ def test_why_darlington_inadequate(service):
     assert len(reasons) >= 3, a.text
 
 
+def test_which_council_in_one_article_is_answered_the_right_way_round(service):
+    """The small model, composing, turns "Essex was appointed as Worcestershire's partner" round; the list path
+    quotes the article's own sentence, once, and no kept sentence gives the relation reversed."""
+    a = service.ask("Which council was appointed as Worcestershire's improvement partner?")
+    assert a.status == "answered", a.text
+    assert "Essex council was formally appointed as Worcestershire" in a.text
+    assert len({s.text for s in a.sentences}) == len(a.sentences)
+    assert all("Essex's" not in s.text and "Essex’s" not in s.text for s in a.sentences), a.text
+
+
 def test_which_councils_names_exactly_the_supported_councils(service):
     from retrieval.councils import find_councils
 
