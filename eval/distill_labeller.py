@@ -75,9 +75,10 @@ def _agreement(pred: np.ndarray, target: np.ndarray) -> dict:
     keep_p, keep_t = pred[:, 3] < 0.5, target[:, 3] < 0.5
     kind_p, kind_t = pred[:, :3].argmax(1), target[:, :3].argmax(1)
     both = keep_p & keep_t
+    kind = round(float((kind_p[both] == kind_t[both]).mean()), 3) if both.any() else None
     return {"sentences": int(len(pred)), "keep_agreement": round(float((keep_p == keep_t).mean()), 3),
-            "model_kept": int(keep_t.sum()), "kept_recall": round(float((keep_p & keep_t).sum() / max(1, keep_t.sum())), 3),
-            "kind_agreement_when_both_keep": round(float((kind_p[both] == kind_t[both]).mean()), 3) if both.any() else None}
+            "model_kept": int(keep_t.sum()), "kept_recall": round(float(both.sum() / max(1, keep_t.sum())), 3),
+            "kind_agreement_when_both_keep": kind}
 
 
 def fit(labels_path: Path, write: bool, holdout: float = 0.25, seed: int = 0) -> dict:

@@ -42,8 +42,9 @@ def assemble(question: str, drafts: list[AnswerSentence], passages: list[Passage
         return Answer(question, "not_in_articles", f"{NOT_IN_ARTICLES} None of the articles found mentions the "
                       f"question's {words}.", dropped=kept + dropped, **common)
     if kept and asks_quantity(question) and not any(_gives_figure(k.text, question) for k in kept):
-        figure_parts = [p for p in parts or [question] if asks_quantity(p)]
-        if len(figure_parts) < len(parts or [question]):  # another part is answered; the figure is what's not said
+        asked = parts or [question]
+        figure_parts = [p for p in asked if asks_quantity(p)]
+        if len(figure_parts) < len(asked):  # another part is answered; the figure is what's not said
             unanswered = list(unanswered or []) + [p for p in figure_parts if p not in (unanswered or [])]
         else:  # the question asks only for a number and no checked sentence gives one about what it asks
             for k in kept:

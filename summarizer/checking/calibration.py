@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.checking.signals import ClaimSignals
+from summarizer.files import write_atomic
 
 WEIGHTS_PATH = Path(__file__).with_name("weights.json")
 FLAGS = ("number", "date", "name", "negation", "antonym", "swap")
@@ -90,11 +89,7 @@ class Calibration:
 
     def save(self, path: Path = WEIGHTS_PATH) -> None:
         """Write then rename: a reader never sees half a file."""
-        data = json.dumps({**asdict(self), "features": list(self.features)}, indent=1)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".weights.")
-        with os.fdopen(fd, "w") as f:
-            f.write(data + "\n")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({**asdict(self), "features": list(self.features)}, indent=1) + "\n")
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_PATH) -> "Calibration":

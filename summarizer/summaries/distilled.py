@@ -8,14 +8,14 @@ still labels each area's opening; this labels the rest. How the shipped weights 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from summarizer.files import write_atomic
 
 LABELLER_FILE = Path(__file__).with_name("labeller.json")
 
@@ -38,24 +38,30 @@ class DistilledLabeller:
         p = _softmax(np.asarray(vecs, dtype=np.float64) @ self.weights + self.bias)
         return [dict(zip(self.labels, map(float, row))) for row in p]
 
-    def label(self, texts: Sequence[str], encode: Encode) -> list[dict[str, float]]:
-        return self.probabilities(encode(list(texts))) if texts else []
-
     def save(self, path: Path = LABELLER_FILE) -> None:
         """Write atomically (temporary file, then rename)."""
-        data = {"labels": list(self.labels), "weights": np.round(self.weights, 6).tolist(),
-                "bias": np.round(self.bias, 6).tolist(), "provenance": self.provenance}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".labeller-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"labels": list(self.labels), "weights": np.round(self.weights, 6).tolist(),
+                                       "bias": np.round(self.bias, 6).tolist(), "provenance": self.provenance}))
 
     @classmethod
     def load(cls, path: Path = LABELLER_FILE) -> "DistilledLabeller":
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(tuple(d["labels"]), np.array(d["weights"], dtype=np.float64), np.array(d["bias"], dtype=np.float64),
                    d.get("provenance", {}))
+
+
+def remembering(encode: Encode) -> Encode:
+    """encode, with each text's embedding kept: one report's sentences are embedded once, for its findings and
+    again for choosing its overview."""
+    seen: dict[str, np.ndarray] = {}
+
+    def run(texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, encode(new)))
+        return np.array([seen[t] for t in texts]) if texts else np.zeros((0, 0))
+
+    return run
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from summarizer.llm.backends import Backend, BackendError, BackendUnavailable
 from summarizer.summaries.code_entries import code_judgement, inspection_kind, report_entry_from_code
 from summarizer.summaries.evidence import DocText, check_item, doc_text, ground, span
 from summarizer.summaries.figures import code_figures
-from summarizer.summaries.distilled import Encode, shipped_labeller
+from summarizer.summaries.distilled import Encode, remembering, shipped_labeller
 from summarizer.summaries.findings import (DeepRead, FindingRule, LabelModel, add_findings, candidate_sentences,
                                           statement)
 from summarizer.summaries.model_checks import checked_person, model_judgements
@@ -114,12 +114,12 @@ class Summarizer:
             budget.stats.calls += add_findings(entry, dt, spans, self.labeler, self.options.findings, self.on_call,
                                                deep)
 
-    def _deep_read(self, doc: StoredDocument) -> DeepRead | None:
+    def _deep_read(self, doc: StoredDocument, encode: Encode | None) -> DeepRead | None:
         """A report's whole judgement-area sections for the distilled labeller (None without one or an encoder)."""
-        labeller = shipped_labeller() if self.options.deep_report and self.encode is not None else None
-        if labeller is None or self.encode is None:
+        labeller = shipped_labeller() if self.options.deep_report and encode is not None else None
+        if labeller is None or encode is None:
             return None
-        return DeepRead(area_sections(doc.text, self.options.report_headline_chars), labeller, self.encode,
+        return DeepRead(area_sections(doc.text, self.options.report_headline_chars), labeller, encode,
                         limit=self.options.max_findings)
 
     # --- entry point ------------------------------------------------------------------------------------------
@@ -130,11 +130,12 @@ class Summarizer:
         rec = ArticleSummary(doc_id=doc.id, title=doc.title, date=doc.date, doc_type=doc.meta.doc_type,
                              content_hash=doc.hash, model_id=self.backend.model_id, backend=self.backend.name,
                              prompt_version=PROMPT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        encode = remembering(self.encode) if self.encode is not None else None  # each sentence embedded once
         if doc.meta.doc_type == "report":
-            self._report(doc, dt, rec, budget)
+            self._report(doc, dt, rec, budget, encode)
         else:
             self._article(doc, dt, rec, budget)
-        self._overview(doc, dt, rec, budget)
+        self._overview(doc, dt, rec, budget, encode)
         budget.stats.seconds = round(time.perf_counter() - t0, 2)
         rec.stats = budget.stats
         return ArticleSummary.model_validate(rec.model_dump())  # full validation of the finished record
@@ -160,14 +161,15 @@ class Summarizer:
             rec.councils.append(entry)
 
     # --- reports ------------------------------------------------------------------------------------------------
-    def _report(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
+    def _report(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget,
+                encode: Encode | None) -> None:
         """Grades, dates and the improvement list by code; findings from the headline and each area's opening
         (labelled by sentence, or one JSON call over the headline when the backend cannot label)."""
         entry = report_entry_from_code(doc, dt)
         head = report_headline(doc.text, self.options.report_headline_chars)
         spans = finding_spans(doc.text, self.options.report_headline_chars, self.options.area_chars)
         if self.labeler is not None:
-            self._label(entry, dt, spans, budget, self._deep_read(doc))
+            self._label(entry, dt, spans, budget, self._deep_read(doc, encode))
         elif head:
             piece = Part(council=entry.council, spans=[head], text=_squash(doc.text[head[0]:head[1]]), first=True)
             self._extract(piece, dt, entry, rec, budget, doc, with_judgement=False)
@@ -284,9 +286,10 @@ class Summarizer:
         rec.overview_score = None
         return f"the faithfulness checker scored it {v.score:.2f}, below {v.threshold:.2f}"
 
-    def _overview(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget) -> None:
+    def _overview(self, doc: StoredDocument, dt: DocText, rec: ArticleSummary, budget: _Budget,
+                  encode: Encode | None) -> None:
         if doc.meta.doc_type == "report" and not self.options.model_report_overview:
-            sents = overview_sentences(dt, self.options.report_headline_chars, self.encode)
+            sents = overview_sentences(dt, self.options.report_headline_chars, encode)
             rec.overview = " ".join(statement(dt, a, b) for a, b in sents)
             rec.overview_evidence = [span(dt, a, b) for a, b in sents]
             return

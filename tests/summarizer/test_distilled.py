@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from summarizer.summaries.distilled import LABELLER_FILE, DistilledLabeller, fit_labeller, shipped_labeller
+from summarizer.summaries.distilled import (LABELLER_FILE, DistilledLabeller, fit_labeller, remembering,
+                                            shipped_labeller)
 from summarizer.summaries.evidence import doc_text
 from summarizer.summaries.findings import LABELS, DeepRead, FindingRule, add_findings
 from summarizer.summaries.schema import CouncilEntry
@@ -110,3 +111,17 @@ def test_real_model_reads_a_whole_report_against_its_findings_gold(service):
         ev = item.evidence[0]
         assert doc.text[ev.start:ev.end] == ev.text and not cut_off(item.text)
     assert len(rec.overview_evidence) == 2
+
+
+def test_a_remembering_encoder_embeds_each_text_once():
+    seen: list[list[str]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        seen.append(list(texts))
+        return cue_encode(texts)
+
+    enc = remembering(encode)
+    first = enc(["x do not", "x will"])
+    again = enc(["x will", "x took place", "x do not"])
+    assert seen == [["x do not", "x will"], ["x took place"]]
+    assert np.array_equal(again[[2, 0]], first) and np.array_equal(again[1], cue_encode(["x took place"])[0])
