@@ -16,7 +16,8 @@ from retrieval.settings import DEFAULT_INDEX_DIR  # noqa: E402 - light: no model
 
 
 
-from ui.cli_common import UserError, _filters, _print_json, _progress, _service, positive_int  # noqa: E402,F401
+from ui.cli_common import (UserError, _filters, _print_json, _progress, _service,  # noqa: E402,F401
+                           add_backend_arguments, cli_settings, positive_int)
 from ui.cli_eval import add_eval_arguments, cmd_eval  # noqa: E402,F401
 from ui.cli_summaries import cmd_council, cmd_digest, cmd_summarize, cmd_summary  # noqa: E402,F401
 
@@ -202,15 +203,17 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("-k", type=positive_int, default=5, help="number of passages (default 5)")
         else:
             sp.add_argument("-v", "--verbose", action="store_true", help="show timings and dropped sentences")
-    add_eval_arguments(add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs."))
+            add_backend_arguments(sp)
+    sp = add("eval", cmd_eval, "Evaluate retrieval, answers and the faithfulness checker; compare runs.")
+    add_eval_arguments(sp)
+    add_backend_arguments(sp)
     sp = add("summarize", cmd_summarize, "Structured summaries (JSON + SQLite + Markdown under <index>/summaries/); "
              "resumable: rerunning skips what is done.")
     sp.add_argument("ids", nargs="*", help="document ids (see brief list)")
     sp.add_argument("--all", action="store_true", help="every indexed document")
     sp.add_argument("--workers", type=positive_int, default=None, help="requests at once (openai backend; default 1)")
-    sp.add_argument("--backend", choices=["llama", "transformers", "openai"],
-                    help="model backend (default llama, or BRIEF_BACKEND)")
     sp.add_argument("--force", action="store_true", help="redo documents already summarized")
+    add_backend_arguments(sp)
     for name in ("council", "brief"):
         sp = add(name, cmd_council, "Everything the corpus says about one council: timeline of inspections and "
                  "judgements, recurring weaknesses, what changed between visits, with citations.")
@@ -225,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; any other address "
                     "needs BRIEF_USERNAME and BRIEF_PASSWORD)")
     sp.add_argument("--port", type=positive_int, default=7860, help="port (default 7860)")
+    add_backend_arguments(sp)
     return p
 
 
@@ -237,16 +241,14 @@ def storage_problem(e: Exception, index: Path) -> str | None:
 
 
 def needs_local_model(args) -> bool:
-    """Whether this command will load the in-process model (so its file is checked first); with BRIEF_BACKEND=openai
-    questions go to the model servers instead."""
-    from summarizer.settings import Settings
-
-    kind = Settings.from_env(args.index).backend.kind
-    if args.command in ("ask", "serve"):
-        return kind != "openai"
-    if args.command == "summarize":
-        return (args.backend or kind) == "llama"
-    if args.command == "eval" and not args.compare and kind != "openai":
+    """Whether this command will load the model file of BRIEF_MODEL_PATH (or the bundled one), so that file is checked
+    first: the llama backend, or the transformers one without BRIEF_HF_MODEL; the openai backend uses the servers."""
+    backend = cli_settings(args).backend
+    if not (backend.kind == "llama" or (backend.kind == "transformers" and not backend.hf_model)):
+        return False
+    if args.command in ("ask", "serve", "summarize"):
+        return True
+    if args.command == "eval" and not args.compare:
         return bool(args.qa or args.resume or args.checker or (args.summaries and not args.no_checker))
     return False
 
@@ -255,9 +257,8 @@ def _model_problem(args, error: BaseException | None = None) -> str | None:
     """The model file's problem (before the command, or from the error it raised), else None."""
     from summarizer.llm.model_files import ModelFileError
     from summarizer.model_preflight import check_model_file, load_failure
-    from summarizer.settings import Settings
 
-    settings = Settings.from_env(args.index).model
+    settings = cli_settings(args).model
     if error is None:
         issue = check_model_file(settings) if needs_local_model(args) else None
     elif isinstance(error, ModelFileError):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import argparse
 
-from ui.cli_common import UserError, _print_json, _service, positive_int
+from ui.cli_common import UserError, _print_json, _service, cli_settings, positive_int
 
 def cmd_eval(args) -> int:
     from eval.runs import RunStore
@@ -105,11 +105,10 @@ def _eval_checker(args) -> int:
     from summarizer.checking.calibration import WEIGHTS_PATH
     from summarizer.checking.checker import ClaimChecker
     from summarizer.llm.shared import shared_llm
-    from summarizer.settings import Settings
 
     # named now, written by the benchmark when it finishes (a missing benchmark leaves no empty run behind)
     out_dir = RunStore(args.runs_dir).new_run_dir("checker-smoke" if args.limit else "checker", create=False)
-    checker = ClaimChecker(shared_llm(Settings.from_env(args.index)), cache=True)  # BRIEF_BACKEND=openai: the servers
+    checker = ClaimChecker(shared_llm(cli_settings(args)), cache=True)  # --backend openai: the servers
     try:
         r = run_checker_benchmark(checker, path=args.benchmark, limit=args.limit, out_dir=out_dir,
                                   progress=not args.json, fit_weights=WEIGHTS_PATH if args.fit_weights else None,

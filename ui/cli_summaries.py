@@ -31,9 +31,7 @@ def _summary_progress():
 def cmd_summarize(args) -> int:
     if not args.all and not args.ids:
         raise UserError("Say what to summarize: brief summarize --all, or brief summarize ID...")
-    svc = _service(args)
-    if args.backend:
-        svc.settings.backend.kind = args.backend
+    svc = _service(args)  # the backend flags are in svc.settings
     from summarizer.llm.backends import BackendUnavailable
 
     try:

@@ -1,7 +1,8 @@
 """Model backends behind one small interface: generate JSON against a schema, and stream text.
 
 - ``LlamaBackend``: llama.cpp in-process (the default; wraps LocalLLM, grammar-constrained JSON).
-- ``TransformersBackend``: a local Hugging Face model directory, or the GGUF loaded through transformers.
+- ``TransformersBackend``: a local Hugging Face model directory, or the GGUF loaded through transformers (loaded
+  once per process by summarizer.llm.hf, whose HFGenerator answers questions with the same model).
 - ``OpenAIBackend``: any OpenAI-compatible HTTP server (vLLM, llama.cpp's server, TGI), or a pool of them
   (a comma-separated BRIEF_OPENAI_BASE_URL; summarizer.llm.pool).
 """
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from summarizer.llm.errors import BackendError, BackendTimeout, BackendUnavailable  # noqa: F401 - re-exported
+from summarizer.llm.errors import (NO_BASE_URL, BackendError, BackendTimeout,  # noqa: F401 - re-exported
+                                   BackendUnavailable)
 from summarizer.llm.json_text import _close_truncated, parse_json  # noqa: F401 - re-exported
 from summarizer.settings import BackendSettings, Settings
 
@@ -92,9 +94,10 @@ class TransformersBackend:
     name = "transformers"
     parallel = False
 
-    def __init__(self, model: str | Path, device: str | None = None) -> None:
+    def __init__(self, model: str | Path, device: str | None = None, threads: int | None = None) -> None:
         self.path = Path(model)
         self.device = device
+        self.threads = threads
         self._lock = threading.Lock()
         self._tok = self._model = None
 
@@ -104,27 +107,9 @@ class TransformersBackend:
 
     def _load(self):
         if self._model is None:
-            try:
-                from transformers import AutoModelForCausalLM, AutoTokenizer
-            except ImportError as e:  # pragma: no cover
-                raise BackendUnavailable(f"transformers is not installed: {e}") from e
-            if self.path.is_file() and self.path.suffix == ".gguf":
-                try:
-                    import gguf  # noqa: F401
-                except ImportError as e:
-                    raise BackendUnavailable(
-                        "Loading a GGUF through transformers needs the 'gguf' package (pip install gguf)") from e
-                kw = {"gguf_file": self.path.name}
-                src = str(self.path.parent)
-            elif self.path.is_dir():
-                kw, src = {}, str(self.path)
-            else:
-                raise BackendUnavailable(f"No Hugging Face model directory or .gguf file at {self.path}")
-            self._tok = AutoTokenizer.from_pretrained(src, **kw)
-            self._model = AutoModelForCausalLM.from_pretrained(src, **kw)
-            if self.device:
-                self._model.to(self.device)
-            self._model.eval()
+            from summarizer.llm.hf import load_pretrained
+
+            self._tok, self._model = load_pretrained(self.path, self.device, self.threads)
         return self._tok, self._model
 
     def _generate(self, system: str, user: str, max_tokens: int) -> tuple[str, int, int]:
@@ -210,15 +195,12 @@ def make_backend(settings: Settings, llm=None) -> Backend:
     b: BackendSettings = settings.backend
     if b.kind == "openai":
         if not b.base_url:
-            raise BackendUnavailable("The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL")
+            raise BackendUnavailable(NO_BASE_URL)
         return OpenAIBackend(b.base_url, b.model or "default", b.api_key, b.timeout_s)
-    if b.kind == "transformers":
-        path = b.hf_model or settings.model.model_path
-        if not path:  # the bundled GGUF, loaded through transformers' gguf reader
-            from summarizer.llm.model_files import ensure_model
+    if b.kind == "transformers":  # the model is loaded once per process, shared with HFGenerator (answers)
+        from summarizer.llm.hf import transformers_path
 
-            path = ensure_model(settings.model.cache_dir / "models")
-        return TransformersBackend(path)
+        return TransformersBackend(transformers_path(settings), threads=settings.model.n_threads)
     if b.kind != "llama":
         raise BackendUnavailable(f"Unknown backend {b.kind!r}; use llama, transformers or openai")
     if llm is None:

@@ -16,3 +16,6 @@ class BackendTimeout(BackendError):
 
 class NoLogprobs(BackendError):
     """The model server returned no log-probabilities, so P(yes) cannot be read; callers use the exact checks."""
+
+
+NO_BASE_URL = "The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL or pass --openai-base-url"

@@ -17,7 +17,7 @@ from summarizer.settings import ModelSettings
 
 # the chat template's own markers: the only text ever parsed as special tokens (prompts.untrusted neutralises any
 # marker inside documents or questions, and every other special token in the text stays plain text)
-_TEMPLATE_TOKENS = re.compile(r"(<\|im_start\|>|<\|im_end\|>)")
+TEMPLATE_TOKENS = re.compile(r"(<\|im_start\|>|<\|im_end\|>)")
 
 
 class PromptTooLong(ValueError):
@@ -35,7 +35,39 @@ class GenerationStats:
     total_s: float = 0.0
 
 
-class LocalLLM:
+class NextTokenScores:
+    """yes/no and label probabilities read from the next token's distribution, the same for every in-process model:
+    a subclass gives next_token_distribution(prompt) (a softmax over the vocabulary) and tokenize(text)."""
+
+    YES = ("yes", "Yes", " yes", " Yes", "YES")
+    NO = ("no", "No", " no", " No", "NO")
+
+    def next_token_distribution(self, prompt: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def tokenize(self, text: str) -> list[int]:
+        raise NotImplementedError
+
+    def yes_probability(self, prompt: str) -> float:
+        """P(yes) / (P(yes) + P(no)) for the next token; the prompt should ask a yes/no question."""
+        p = self.next_token_distribution(prompt)
+        yes = sum(p[t] for t in self._first_tokens(self.YES))
+        no = sum(p[t] for t in self._first_tokens(self.NO))
+        return float(yes / (yes + no)) if yes + no > 0 else 0.5
+
+    def choice_probabilities(self, prompt: str, choices: tuple[str, ...]) -> dict[str, float]:
+        """P(choice) for the next token over the choices only (each by its first token, with or without a leading
+        space), normalised to sum to 1: a label read from logits in one forward pass."""
+        p = self.next_token_distribution(prompt)
+        mass = {c: sum(p[t] for t in self._first_tokens((c, " " + c))) for c in choices}
+        total = sum(mass.values())
+        return {c: float(m / total) if total > 0 else 1.0 / len(choices) for c, m in mass.items()}
+
+    def _first_tokens(self, words: tuple[str, ...]) -> set[int]:
+        return {self.tokenize(w)[0] for w in words}
+
+
+class LocalLLM(NextTokenScores):
     """One llama.cpp model per process; calls are serialised by a lock (the context is not thread-safe)."""
 
     supports_logprobs = True  # the whole next-token distribution (summarizer.llm.interface.Generator)
@@ -84,7 +116,7 @@ class LocalLLM:
         for piece_i, piece in enumerate((head, sep + tail) if sep else (text,)):
             if piece_i == 1:
                 boundary = len(out)
-            for i, part in enumerate(_TEMPLATE_TOKENS.split(piece)):
+            for i, part in enumerate(TEMPLATE_TOKENS.split(piece)):
                 if part:
                     out.extend(self.llm.tokenize(part.encode("utf-8"), add_bos=False, special=i % 2 == 1))
         return out, boundary
@@ -144,24 +176,6 @@ class LocalLLM:
         logits -= logits.max()
         p = np.exp(logits)
         return p / p.sum()
-
-    def yes_probability(self, prompt: str) -> float:
-        """P(yes) / (P(yes) + P(no)) for the next token; the prompt should ask a yes/no question."""
-        p = self.next_token_distribution(prompt)
-        yes = sum(p[t] for t in self._first_tokens(("yes", "Yes", " yes", " Yes", "YES")))
-        no = sum(p[t] for t in self._first_tokens(("no", "No", " no", " No", "NO")))
-        return float(yes / (yes + no)) if yes + no > 0 else 0.5
-
-    def choice_probabilities(self, prompt: str, choices: tuple[str, ...]) -> dict[str, float]:
-        """P(choice) for the next token over the choices only (each by its first token, with or without a leading
-        space), normalised to sum to 1: a label read from logits in one forward pass."""
-        p = self.next_token_distribution(prompt)
-        mass = {c: sum(p[t] for t in self._first_tokens((c, " " + c))) for c in choices}
-        total = sum(mass.values())
-        return {c: float(m / total) if total > 0 else 1.0 / len(choices) for c, m in mass.items()}
-
-    def _first_tokens(self, words: tuple[str, ...]) -> set[int]:
-        return {self.tokenize(w)[0] for w in words}
 
     def stream(self, prompt: str, max_tokens: int | None = None, stop: list[str] | None = None) -> Iterator[str]:
         """Stream completion text for a raw (already templated) prompt, reusing the cached prefix."""

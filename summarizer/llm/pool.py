@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from summarizer.llm.errors import BackendError, BackendTimeout, BackendUnavailable
+from summarizer.llm.errors import NO_BASE_URL, BackendError, BackendTimeout, BackendUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class ServerPool:
                  health_timeout_s: float = 5.0, backoff_s: float = 1.0, max_backoff_s: float = 30.0) -> None:
         self.servers = [Server(r) for r in split_urls(urls)]
         if not self.servers:
-            raise BackendUnavailable("The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL")
+            raise BackendUnavailable(NO_BASE_URL)
         self.timeout_s = timeout_s
         self.health_timeout_s = health_timeout_s  # not the request timeout: a server may be slow to answer yet up
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s

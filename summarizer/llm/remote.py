@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import closing
 
-from summarizer.llm.errors import BackendError, BackendUnavailable, NoLogprobs
+from summarizer.llm.errors import NO_BASE_URL, BackendError, BackendUnavailable, NoLogprobs
 from summarizer.llm.json_text import parse_json
 from summarizer.llm.local import GenerationStats
 from summarizer.llm.pool import (LLAMA_FLAVOURS, Server, ServerPool, ServerRefused, StreamInterrupted,
@@ -279,5 +279,5 @@ def remote_llm(settings: Settings) -> RemoteLLM:
     """The RemoteLLM the backend settings describe (BRIEF_OPENAI_BASE_URL: one URL or a comma-separated list)."""
     b = settings.backend
     if not b.base_url:
-        raise BackendUnavailable("The openai backend needs a base URL: set BRIEF_OPENAI_BASE_URL")
+        raise BackendUnavailable(NO_BASE_URL)
     return RemoteLLM(shared_pool(b.base_url, b.api_key, b.timeout_s), settings.model, b.model)
