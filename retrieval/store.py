@@ -24,6 +24,7 @@ FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 SNAPSHOTS = "snapshots"
 SOURCES = "sources.json"  # the paths ever ingested, kept beside the snapshots so advice can name them
+LOAD_ATTEMPTS = 5  # reads of a snapshot that a concurrent write replaced, before the error stands
 
 
 class IndexError_(RuntimeError):
@@ -155,10 +156,14 @@ class IndexStore:
         return (self.root / CURRENT).is_file()
 
     def current_name(self) -> str | None:
-        """The id of the snapshot ``CURRENT`` points at (None before the first write): the one reader of the pointer."""
+        """The id of the snapshot ``CURRENT`` points at (None before the first write): the one reader of the pointer.
+
+        Damaged bytes are read as they are (with replacement characters), so loading fails as an unreadable index
+        rather than a decoding error; a ``CURRENT`` that is not a file counts as no pointer at all.
+        """
         try:
-            return (self.root / CURRENT).read_text().strip() or None
-        except FileNotFoundError:
+            return (self.root / CURRENT).read_bytes().decode("utf-8", "replace").strip() or None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
     def sources(self) -> list[str]:
@@ -196,15 +201,34 @@ class IndexStore:
         return self.root / SNAPSHOTS / (self.current_name() or "")
 
     def load(self, embed_model: str, dim: int) -> tuple[Snapshot, object, object]:
-        """Load the current snapshot, its FAISS index and its BM25 index; raise IndexCorrupt with advice."""
+        """Load the current snapshot, its FAISS index and its BM25 index; raise IndexCorrupt with advice.
+
+        A writer may make a new snapshot current, and delete this one, while it is being read (``brief ingest`` beside
+        ``brief serve``): a read that fails after ``CURRENT`` moved is retried on the new snapshot, so a reader gets
+        the old snapshot or the new one, whole, never an error.
+        """
+        for attempt in range(LOAD_ATTEMPTS):
+            name = self.current_name()
+            try:
+                return self._load(name, embed_model, dim)
+            except IndexCorrupt:
+                if attempt == LOAD_ATTEMPTS - 1 or self.current_name() == name:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _load(self, name: str | None, embed_model: str, dim: int) -> tuple[Snapshot, object, object]:
+        """Load snapshot ``name`` (what CURRENT pointed at when the load began)."""
         advice = self.reindex_advice()
         if not self.exists():
             raise IndexCorrupt(f"No index at {self.root}. Build one with: brief ingest --index {self.root} data/articles")
-        snap_dir = self.current_dir()
+        snap_dir = self.root / SNAPSHOTS / (name or "")
         try:
             manifest = json.loads((snap_dir / "manifest.json").read_text())
         except (OSError, ValueError) as e:
             raise IndexCorrupt(f"The index at {self.root} is unreadable ({e}). {advice}") from e
+        if not isinstance(manifest, dict):
+            raise IndexCorrupt(f"The index at {self.root} is unreadable (its manifest.json holds a "
+                               f"{type(manifest).__name__}, not an object). {advice}")
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexCorrupt(
                 f"The index at {self.root} has format {manifest.get('format')!r}; this version of brief reads "

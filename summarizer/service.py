@@ -1,6 +1,7 @@
 """The service every front end calls (CLI, web UI, eval): one code path for ingest, search and ask."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -22,6 +23,13 @@ from summarizer.summaries.distilled import Encode
 
 SummaryProgress = Callable[[int, int], None]  # (model calls made, calls expected), before each call
 SUMMARY_FILES = ("summaries.jsonl", "summaries.sqlite", "summaries.sqlite-wal")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """text with each lone surrogate as U+FFFD. Bytes that are not UTF-8 reach Python as surrogates (a shell's argv,
+    a file read with surrogateescape); no tokenizer, model or UTF-8 output takes them."""
+    return _SURROGATE_RE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 def expected_model_calls(doc) -> int:
@@ -123,7 +131,7 @@ class BriefService:
 
     # --- search and ask ----------------------------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> SearchResult:
-        return self.retriever.search(query, k, filters)
+        return self.retriever.search(valid_text(query), k, filters)
 
     def answerer(self) -> Answerer:
         r = self.retriever
@@ -160,10 +168,10 @@ class BriefService:
         return t
 
     def ask_stream(self, question: str, filters: SearchFilters | None = None) -> Iterator[AskEvent]:
-        return self.answerer().ask_stream(question, filters)
+        return self.answerer().ask_stream(valid_text(question), filters)
 
     def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
-        return self.answerer().ask(question, filters)
+        return self.answerer().ask(valid_text(question), filters)
 
     # --- structured summaries and briefings --------------------------------------------------------------------
     @property

@@ -74,7 +74,9 @@ def _hit_dict(h) -> dict:
 
 
 def cmd_search(args) -> int:
-    q = " ".join(args.query).strip()
+    from summarizer.service import valid_text
+
+    q = valid_text(" ".join(args.query).strip())
     if not q:
         raise UserError("Give a search query, e.g. brief search \"Darlington assessments\"")
     res = _service(args).search(q, args.k, _filters(args))

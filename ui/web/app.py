@@ -32,10 +32,11 @@ def _register_tools(service) -> None:
         gr.api(shown_errors(fn), api_name=api_name, **queue)
 
 
-def build_app(service, settings=None, runs_dir: str | Path | None = None) -> gr.Blocks:
+def build_app(service, settings=None, runs_dir: str | Path | None = None, queue_max: int | None = None) -> gr.Blocks:
     """The whole web interface over one service (the same code path as the CLI).
 
     ``runs_dir``: where evaluation runs are stored and listed (default: eval/runs, as ``brief eval`` uses).
+    ``queue_max``: how many requests may wait in the queue (default QUEUE_MAX); one more is told "Queue is full".
     """
     from eval.qa.run import RUNS_DIR
 
@@ -70,23 +71,23 @@ def build_app(service, settings=None, runs_dir: str | Path | None = None) -> gr.
 
         app.load(on_load, None, [stats, art["table"], art["pick"], council, council_pick, *runs],
                  api_visibility="private")
-    app.queue(default_concurrency_limit=1, max_size=QUEUE_MAX)
+    app.queue(default_concurrency_limit=1, max_size=QUEUE_MAX if queue_max is None else queue_max)
     return app
 
 
 def serve(service, host: str = "127.0.0.1", port: int = 7860, auth=None, *, block: bool = True,
           preload_model: bool = True, quiet: bool = False, runs_dir: str | Path | None = None,
-          mcp: bool | None = None) -> gr.Blocks:
+          mcp: bool | None = None, queue_max: int | None = None) -> gr.Blocks:
     """Serve the interface; refuses a non-loopback address unless a login is set (BRIEF_USERNAME/BRIEF_PASSWORD).
 
     ``mcp``: also serve the API functions as MCP tools at ``/gradio_api/mcp/`` (default: on without a login, off
-    with one, since Gradio's MCP routes do not ask for the login). With ``block=False`` the server runs in a
-    background thread and the app is returned (``app.close()`` stops it).
+    with one, since Gradio's MCP routes do not ask for the login). ``queue_max``: see ``build_app``. With
+    ``block=False`` the server runs in a background thread and the app is returned (``app.close()`` stops it).
     """
     auth = auth or auth_from_env()
     check_bind(host, auth)
     mcp = (not auth) if mcp is None else mcp
-    app = build_app(service, service.settings, runs_dir=runs_dir)
+    app = build_app(service, service.settings, runs_dir=runs_dir, queue_max=queue_max)
     if preload_model:  # load the model while the first page renders
         threading.Thread(target=lambda: _quietly(lambda: service.llm), daemon=True, name="brief-preload").start()
     shown = f"[{host}]" if ":" in host else host
