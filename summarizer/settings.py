@@ -38,7 +38,8 @@ class AnswerSettings:
     search_hits: int = 10  # hits whose documents the plan may read
     max_docs: int = 5  # documents read one by one for a question across councils or documents
     fallback_docs: int = 2  # documents tried in turn for a single-document question
-    gate_passages: int = 4  # top search hits the answerable gate reads (as fragments, not whole documents)
+    gate_passages: int = 4  # search hits the answerable gate reads (as fragments, not whole documents): those of the
+    # search_hits whose best sentence bears most on the question
     gate_passage_chars: int = 550  # each trimmed to its most relevant sentences within this budget
     doc_chars: int = 9000  # a document this long is shown whole (most news articles); a longer one by its most relevant sentences
     warm_docs: int = 20  # documents `brief serve` reads into the prefix cache at start (0: none)
@@ -50,6 +51,8 @@ class AnswerSettings:
     min_support: float = 0.5  # share of an answer sentence's content words found in its cited passages
     check_sentences: bool = True  # the faithfulness checker scores every kept sentence; below its threshold it is dropped
     relevance_threshold: float = 0.3  # P(the sentence answers the question), below which it is dropped (0: off)
+    extract_candidates: int = 6  # a document's (or council's) sentences closest to the question, put to the model
+    extract_threshold: float = 0.5  # P(the sentence answers the question) at which a quoted sentence is kept
     max_question_chars: int = 1000  # longer questions are refused with a clear message (QuestionTooLong)
     prompt_margin_tokens: int = 160  # context kept free beyond the answer's tokens (the judge's statement, its ask)
 

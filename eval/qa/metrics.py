@@ -126,6 +126,11 @@ def score_item(item, answer, hit_docs: list[str], claims: list[dict] | None = No
         rec["facts_total"] = len(item.facts)
     rec["citations_valid"] = citations_valid(answer)
     rec["sentences_dropped"] = len(answer.dropped)
+    rec["dropped"] = [{"text": d.text, "citations": d.citations, "code": d.drop.code.value if d.drop else None,
+                       "details": d.drop.details if d.drop else {}, "relevance": d.relevance,
+                       "closeness": d.closeness, "about": d.about} for d in answer.dropped]
+    rec["kept"] = [{"text": d.text, "citations": d.citations, "relevance": d.relevance, "closeness": d.closeness,
+                    "about": d.about} for d in answer.sentences]
     rec["sentences_kept"] = len(answer.sentences)
     rec["passages"] = [{"n": p.n, "doc_id": p.doc_id, "title": p.title, "date": p.date, "text": p.text} for p in answer.passages]
     if claims is not None:

@@ -13,9 +13,11 @@ from retrieval.search import SearchFilters
 from summarizer.answer import prompts  # noqa: F401 - part of this module's API
 from summarizer.answer.assemble import assemble, render  # noqa: F401 - render re-exported
 from summarizer.answer.cards import with_judgement_cards
-from summarizer.answer.check import check_sentence, focus_terms, parse_sentence, question_gaps  # noqa: F401
+from summarizer.answer.check import (check_sentence, focus_terms, parse_sentence, premise_words,  # noqa: F401
+                                     question_gaps)
 from summarizer.answer.compose import compose
 from summarizer.answer.events import AnswerReady, AskEvent, PassagesFound, SentenceChecked
+from summarizer.answer.extract import candidates, judge_candidates
 from summarizer.answer.evidence import ArticleText, DocEvidence, DocInfo, SentenceEncoder, doc_evidence, fit_context
 from summarizer.answer.gate import GateResult, gate
 from summarizer.answer.gather import gather_passages
@@ -25,13 +27,13 @@ from summarizer.answer.plan import Plan, PlanKind, asks_for_points, plan_questio
 from summarizer.answer.points import FindingsOf, asked_kinds, cited_lines, question_council, select
 from summarizer.answer.prompts import heading  # noqa: F401 - part of this module's API (eval)
 from summarizer.answer.question import QuestionError, QuestionTooLong, normalise_question  # noqa: F401
-from summarizer.answer.records import Answer, AnswerSentence, Passage, number_passages
+from summarizer.answer.records import Answer, AnswerSentence, DropCode, DropReason, Passage, number_passages
 from summarizer.answer.retrieve import Retriever, nothing_found, retrieve
 from summarizer.llm import interface
 from summarizer.checking.checker import ClaimChecker
 from summarizer.llm.interface import logprobs_available, yes_probability_or_none
 from summarizer.settings import AnswerSettings
-from summarizer.support import content_terms
+from summarizer.support import content_terms, name_in
 
 Drafts = Generator[AskEvent, None, list[AnswerSentence]]
 
@@ -106,8 +108,8 @@ class Answerer:
     def fragments(self, question: str, result: SearchResult) -> list[Passage]:
         """Step 3's evidence: the top hits trimmed to their most relevant sentences, fitted to the context."""
         s = self.settings
-        found = gather_passages(question, result.hits[: s.gate_passages], self.doc_text, self.document, self.encoder,
-                                s.gate_passage_chars)
+        found = gather_passages(question, result.hits, self.doc_text, self.document, self.encoder,
+                                s.gate_passage_chars, s.gate_passages)
         return fit_context(found, question, self.llm, s.prompt_margin_tokens, self.doc_text)
 
     def _answer(self, question: str, plan: Plan, evidence: list[DocEvidence], shown: list[Passage],
@@ -140,6 +142,9 @@ class Answerer:
             if not any(d.supported for d in drafts):
                 prompt = prompts.answer_prompt(ev.passages, asked, points=asks_for_points(question))
                 drafts += yield from self._part(prompt, asked, question, ev, offset, known, timings, t0, None)
+            if not any(d.supported for d in drafts):  # every composed sentence dropped: its own sentences that answer
+                council = next((c for c in ev.councils if name_in(c, question)), None)
+                drafts += yield from self._extract(asked, ev, offset, known, timings, council)
             if any(d.supported for d in drafts):
                 break
             offset += len(ev.passages)
@@ -159,7 +164,9 @@ class Answerer:
             if plan.kind is PlanKind.LIST and focus and not focus & known:  # it holds nothing the list is about
                 offset += len(ev.passages)
                 continue
-            g = gate(question, ev.passages, every, self.llm, self.settings.answerable_threshold, timings, t0)
+            others = [p for e in evidence if e is not ev for p in e.passages[:1]]  # their dates: a side's year
+            g = gate(question, ev.passages, every, self.llm, self.settings.answerable_threshold, timings, t0,
+                     others=others if plan.kind is PlanKind.PER_DOCUMENT else ())
             if g.passed:
                 best = max(best or 0.0, g.p_yes or 0.0)
             if g.passed and plan.kind is PlanKind.LIST:
@@ -167,16 +174,49 @@ class Answerer:
                     drafts.append(event.sentence)
                     yield event
             elif g.passed:
-                about = ev.councils[:1]
-                part = (yield from self._points(question, ev, offset, known | held, timings,
-                                                about[0] if about else None)) if asks_for_points(question) else []
-                if not any(d.supported for d in part):
-                    prompt = prompts.answer_prompt(ev.passages, question, about, asks_for_points(question))
-                    part += yield from self._part(prompt, question, question, ev, offset, known | held, timings, t0,
-                                                  about)
-                drafts += part
+                drafts += yield from self._document_part(question, ev, offset, known | held, timings, t0)
             offset += len(ev.passages)
         return drafts, best
+
+    def _document_part(self, question: str, ev: DocEvidence, offset: int, known: set[str],
+                       timings: dict[str, float], t0: float) -> Drafts:
+        """One document's part of a question across documents, for each council of it the question names (its own
+        when it names none): the findings asked for, else its sentences that answer, else a composed answer."""
+        named = [c for c in ev.councils if name_in(c, question)] or ev.councils[:1]
+        drafts: list[AnswerSentence] = []
+        for council in named or [None]:
+            part = (yield from self._points(question, ev, offset, known, timings, council)) \
+                if asks_for_points(question) else []
+            if not any(d.supported for d in part):
+                part += yield from self._extract(question, ev, offset, known, timings, council)
+            if not any(d.supported for d in part):  # cited lines: composing over a whole document, the small
+                # model drops the citation at each sentence's end (a comparison it writes as a list)
+                about = [council] if council else []
+                prompt = prompts.answer_prompt(ev.passages, question, about, points=True)
+                part += yield from self._part(prompt, question, question, ev, offset, known, timings, t0, about)
+            drafts += part
+        return drafts
+
+    def _extract(self, question: str, ev: DocEvidence, offset: int, known: set[str], timings: dict[str, float],
+                 council: str | None) -> Drafts:
+        """The document's sentences about council that the model says answer the question, each quoted with its
+        citation and checked like a composed sentence; the others are dropped as off the question."""
+        s, t = self.settings, time.perf_counter()
+        found = candidates(question, ev.passages, self.encoder, council, s.extract_candidates)
+        drafts = []
+        if premise_words(question, question, known, min_len=4):  # it asks about what no document holds: no
+            return []  # sentence of theirs answers it (a quote never repeats the premise, so its check can't tell)
+        judged = judge_candidates(question, ev.passages, found, self.llm)
+        for e in judged:
+            d = check_sentence(e.line, ev.passages, s.min_support, question, known)
+            if d.supported and e.p_yes is not None and e.p_yes < s.extract_threshold:
+                d.reject(DropReason(DropCode.OFF_QUESTION, {"p_yes": round(e.p_yes or 0.0, 3)}))
+            d.citations = [c + offset for c in d.citations]
+            d.about, d.relevance, d.closeness = council or "", e.p_yes, round(e.candidate.score, 3)
+            drafts.append(d)
+            yield SentenceChecked(d)
+        timings["extract_s"] = timings.get("extract_s", 0.0) + time.perf_counter() - t
+        return drafts
 
     def _list_items(self, question: str, ev: DocEvidence, offset: int, timings: dict[str, float],
                     earlier: list[AnswerSentence]) -> Iterator[SentenceChecked]:

@@ -49,10 +49,24 @@ def focus_terms(question: str) -> set[str]:
     return content_terms(question) - _generic_terms() - content_terms(councils)
 
 
+# derivational endings left on a stem ("intervent" of intervention, "assessor"): two stems sharing a root once one
+# is cut are one word for the premise check ("intervention" is held by an article saying "intervene")
+_DERIVED = ("ation", "ition", "ution", "tion", "sion", "ment", "ness", "ance", "ence", "ship", "iti", "ive", "al",
+            "er", "or", "ant", "ent", "ic", "e", "t")
+_MIN_ROOT = 5
+
+
+def _roots(stem: str) -> set[str]:
+    """The stem, and the stem cut of each derivational ending it has where at least _MIN_ROOT letters remain."""
+    return {stem} | {stem[: -len(end)] for end in _DERIVED if stem.endswith(end) and len(stem) - len(end) >= _MIN_ROOT}
+
+
 def premise_words(question: str, text: str, known: set[str], min_len: int = 1) -> list[str]:
-    """The question's words that text repeats and no article found holds (framing and judgement words aside),
-    as the question spells them."""
-    premise = (content_terms(text) & content_terms(question)) - known - _framing_terms()
+    """The question's words that text repeats and no article found holds, as a word or a derivation of one
+    (framing and judgement words aside), as the question spells them."""
+    asked = (content_terms(text) & content_terms(question)) - known - _framing_terms()
+    roots = set().union(*(_roots(k) for k in known)) if asked else set()
+    premise = {t for t in asked if not _roots(t) & roots}
     shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", question) if len(w) >= min_len and content_terms(w) & premise]
     return list(dict.fromkeys(shown))
 

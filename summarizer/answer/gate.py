@@ -3,6 +3,7 @@ from the evidence and the model's P(yes) reaches the threshold; no answerable pa
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,20 +38,26 @@ class GateResult:
         return self.refusal is None
 
 
-def _part_p_yes(question: str, parts: list[str], passages: list[Passage], llm: YesNoModel) -> list[float | None]:
-    """P(yes) of each part (None for all when the model gives no logprobs)."""
+def _part_p_yes(question: str, parts: list[str], passages: list[Passage], llm: YesNoModel,
+                one_side: bool = False) -> list[float | None]:
+    """P(yes) of each part (None for all when the model gives no logprobs); one_side: the passages need answer only
+    their document's part of a question across documents."""
     if len(parts) == 1:
-        return [yes_probability_or_none(llm, prompts.gate_prompt(passages, question))]
+        ask = prompts.doc_gate_prompt if one_side else prompts.gate_prompt
+        return [yes_probability_or_none(llm, ask(passages, question))]
     return [yes_probability_or_none(llm, prompts.part_gate_prompt(passages, question, part)) for part in parts]
 
 
 def gate(question: str, passages: list[Passage], articles: list[str], llm: YesNoModel, threshold: float,
-         timings: dict[str, float], t0: float, parts: list[str] | None = None) -> GateResult:
+         timings: dict[str, float], t0: float, parts: list[str] | None = None,
+         others: Sequence[Passage] = ()) -> GateResult:
     """Which parts of the question the passages answer. A part naming a year, figure or name that no passage or
     article holds is unanswered without the model; the rest need P(yes) >= threshold (or, from a model without
-    logprobs, only the exact checks: p_yes is None). Timings gain gate_s (and total_s on a refusal)."""
+    logprobs, only the exact checks: p_yes is None). Timings gain gate_s (and total_s on a refusal).
+    others: the other documents' passages of a question across documents; a year or name one of them holds is no
+    gap, and the passages need answer only their own side of the question."""
     parts = parts or [question]
-    gaps = {part: question_gaps(part, passages, articles) for part in parts}
+    gaps = {part: question_gaps(part, [*passages, *others], articles) for part in parts}
     known = content_terms(" ".join(articles) + " " + " ".join(p.text for p in passages))
     for part in parts:  # a part asking only about what no document holds is one the evidence doesn't answer
         focus = focus_terms(part)
@@ -64,7 +71,7 @@ def gate(question: str, passages: list[Passage], articles: list[str], llm: YesNo
                                  f"{NOT_IN_ARTICLES} The closest passages do not mention {', '.join(missing)}.",
                                  passages=passages, missing=missing, timings=timings), None, [], parts)
     g0 = time.perf_counter()
-    p = _part_p_yes(question, open_parts, passages, llm)
+    p = _part_p_yes(question, open_parts, passages, llm, one_side=bool(others))
     timings["gate_s"] = timings.get("gate_s", 0.0) + time.perf_counter() - g0
     if any(py is None for py in p):  # no logprobs: the parts the exact checks pass are answered
         return GateResult(None, None, open_parts, [part for part in parts if part not in open_parts])

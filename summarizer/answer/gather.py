@@ -29,6 +29,39 @@ class Trimmed:
     end: int
 
 
+# a sentence right after a relevant one often holds the answer it sets up ("recruiting has been difficult. Senior
+# leaders responded by ..."): it scores at least this share of its predecessor's relevance
+_CARRY = 0.85
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A chunk's text (model-addressed text removed), its sentences and their relevance to the question."""
+
+    hit: Hit
+    text: str
+    sents: list[str]
+    score: np.ndarray
+
+    @property
+    def best(self) -> float:
+        return float(self.score.max()) if len(self.score) else 0.0
+
+
+def _score(hit: Hit, question: str, qvec: np.ndarray | None, encoder: SentenceEncoder | None) -> Scored:
+    """Each sentence of the chunk scored by meaning and shared words, carried forward one sentence."""
+    text = hit.chunk.text
+    if has_instructions(text):  # an index built before ingest set such text apart: it is still not evidence
+        text = strip_instructions(text)
+    sents = [text[a:b] for a, b in split_sentences(text)] or [text]
+    qterms = content_terms(question)
+    lex = np.array([len(qterms & content_terms(x)) / (len(qterms) or 1) for x in sents])
+    dense = encoder.encode(sents) @ qvec if encoder is not None and qvec is not None else np.zeros(len(sents))
+    raw = dense + lex
+    carried = np.maximum(raw, _CARRY * np.concatenate([[0.0], raw[:-1]]))
+    return Scored(hit, text, sents, carried)
+
+
 def _chosen_sentences(sents: list[str], score: np.ndarray, budget: int) -> list[int]:
     """Indices (in order) of the best-scoring sentences that fit in budget characters; the best one always."""
     keep = {int(np.argmax(score))}
@@ -41,34 +74,33 @@ def _chosen_sentences(sents: list[str], score: np.ndarray, budget: int) -> list[
     return sorted(keep)
 
 
-def trim_passage(hit: Hit, doc_text: str | None, question: str, qvec: np.ndarray | None,
-                 encoder: SentenceEncoder | None, budget: int) -> Trimmed:
+def trim_passage(scored: Scored, doc_text: str | None, budget: int) -> Trimmed:
     """The chunk's most question-relevant run of sentences within budget characters, with its original span."""
-    text = hit.chunk.text
-    if has_instructions(text):  # an index built before ingest set such text apart: it is still not evidence
-        text = strip_instructions(text)
+    text, hit = scored.text, scored.hit
     if len(text) > budget:
-        sents = [text[s:e] for s, e in split_sentences(text)]
-        qterms = content_terms(question)
-        lex = np.array([len(qterms & content_terms(s)) / (len(qterms) or 1) for s in sents])
-        dense = encoder.encode(sents) @ qvec if encoder is not None and qvec is not None else np.zeros(len(sents))
         out, prev = [], None
-        for i in _chosen_sentences(sents, dense + lex, budget):
+        for i in _chosen_sentences(scored.sents, scored.score, budget):
             if prev is not None and i != prev + 1:
                 out.append(ELISION)
-            out.append(sents[i])
+            out.append(scored.sents[i])
             prev = i
         text = " ".join(out)
     return Trimmed(text, *passage_span(doc_text, text, hit.chunk.start, hit.chunk.end))
 
 
 def gather_passages(question: str, hits: list[Hit], doc_text: ArticleText, document: Callable[[str], object],
-                    encoder: SentenceEncoder | None, budget: int) -> list[Passage]:
-    """The hits as trimmed passages, with the judgement cards of reports among them, numbered 1..n."""
+                    encoder: SentenceEncoder | None, budget: int, count: int) -> list[Passage]:
+    """The count chunks among the hits whose best sentence bears most on the question (search ranks whole chunks:
+    a long chunk holding the answer can rank below shorter near-misses), each trimmed to its most relevant
+    sentences, with the judgement cards of reports among them, numbered 1..n."""
     qvec = encoder.encode_query(question) if encoder is not None else None
+    unique = list({h.chunk.id: h for h in hits}.values())
+    scored = [_score(h, question, qvec, encoder) for h in unique]
+    top = sorted(range(len(scored)), key=lambda i: -scored[i].best)[:count] if qvec is not None else \
+        list(range(min(count, len(scored))))  # no encoder: search's order
     out = []
-    for h in hits:
-        t = trim_passage(h, doc_text(h.chunk.doc_id), question, qvec, encoder, budget)
+    for i in top:
+        h, t = scored[i].hit, trim_passage(scored[i], doc_text(scored[i].hit.chunk.doc_id), budget)
         out.append(Passage(0, h.chunk.doc_id, h.chunk.id, h.title, t.text, t.start, t.end, h.date, h.source,
                            list(h.chunk.councils)))
     return number_passages(with_judgement_cards(question, out, document))

@@ -14,8 +14,8 @@ _ACROSS = re.compile(
     r"\bcompar\w*|\bdiffer\w*\b|\bboth\b|\beach\b|\bbetween\b.+\band\b|\bchanged?\b.+\b(?:since|from|between)\b|"
     r"\b(?:councils|authorities|articles|reports)\b", re.I)
 # a question asking for a list of councils: each candidate council is put to the model in turn
-_LIST = re.compile(r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:other\s+)?(?:councils?|authorities|local\s+authorities|"
-                   r"areas)\b", re.I)
+_LIST = re.compile(r"\b(?:which|what)\s+(?:of\s+the\s+)?(?:(?:other|two|three|four|five|\d+)\s+){0,2}(?:councils?|"
+                   r"authorities|local\s+authorities|areas)\b", re.I)
 # where a second question begins: ", and who ...", "; what ...", "? How ..."
 _PART_BREAK = re.compile(
     r"\?\s+(?=[A-Z])|;\s*|,?\s+and\s+(?=(?:who|what|which|when|where|why|how|whether|did|does|do|was|were|is|are|has|"
@@ -73,6 +73,7 @@ def plan_question(question: str, result: SearchResult, max_docs: int, fallback_d
     across = len(result.query_councils) >= 2 or bool(_ACROSS.search(question))
     if _LIST.search(question) and docs:
         return Plan(PlanKind.LIST, docs[:max_docs], [question])
-    if across and len(docs) > 1:
+    if across and (len(docs) > 1 or (_ACROSS.search(question) and len(result.query_councils) >= 2)):  # a
+        # comparison of councils one document covers too; a question merely naming two councils asks one fact
         return Plan(PlanKind.PER_DOCUMENT, docs[:max_docs], [question])
     return Plan(PlanKind.SINGLE, docs[:fallback_docs], question_parts(question))

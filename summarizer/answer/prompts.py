@@ -87,6 +87,15 @@ ANSWER_START = "["  # written for the model: its answer begins with a cited line
 LIST_MARK = re.compile(r"(?m)^[ \t]*(?:(?:[-*•]|\d{1,2}[.)])[ \t]+)+")  # a list bullet or item number at a line's start
 
 
+def doc_gate_prompt(passages: list[Passage], question: str) -> str:
+    """Yes/no for one document of a question across documents: does it answer the question or its part of it (a
+    comparison's one side, one visit of a change)? Shares the gate's prefix."""
+    return _chat(
+        question_head(passages, question)
+        + "Do the passages state something that answers this question, or part of it? Answer yes or no."
+    )
+
+
 def member_prompt(passages: list[Passage], question: str, council: str) -> str:
     """Yes/no for a list question ("Which councils ...?"): do the passages say council belongs in the answer?"""
     return _chat(

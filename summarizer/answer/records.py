@@ -100,6 +100,8 @@ class AnswerSentence:
     judge: float | None = None  # the checker's calibrated score that the cited passages support it (0-1)
     drop: DropReason | None = None  # why it was dropped, as data
     about: str = ""  # the council a per-document part was about (named in the answer when the sentence doesn't)
+    relevance: float | None = None  # a quoted sentence: the model's P(it answers the question)
+    closeness: float | None = None  # a quoted sentence: its closeness to the question (shared words + encoder)
 
     def reject(self, reason: DropReason) -> "AnswerSentence":
         """Mark the sentence dropped for reason (the display note follows the reason)."""

@@ -135,3 +135,47 @@ def test_a_figure_part_no_sentence_gives_is_named_as_unanswered_not_a_refusal():
     whole = AnswerSentence("Ada Burns is the chief executive of the council.", [1], True, 1.0)
     only = "How much does Darlington council spend on children's services?"
     assert assemble(only, [whole], passages, 0.9, {}, 10, parts=question_parts(only)).refused
+
+
+def _result(docs: list[str], councils: list[str]):
+    from retrieval.records import Chunk, Hit, SearchResult
+
+    hits = [Hit(Chunk(f"{d}#0", d, "text", 0, 4, list(councils)), 1.0) for d in docs]
+    return SearchResult("q", hits, query_councils=list(councils))
+
+
+def test_a_comparison_of_councils_one_document_covers_is_answered_council_by_council():
+    from summarizer.answer.plan import PlanKind, plan_question
+
+    compare = "How did Tameside's front door compare with those of North Tyneside and Redbridge?"
+    assert plan_question(compare, _result(["t"], TAMESIDE), 5, 2).kind is PlanKind.PER_DOCUMENT
+    # naming two councils is not a comparison: one fact, from the best document
+    paid = "How much is Essex council being paid to act as Worcestershire's improvement partner?"
+    assert plan_question(paid, _result(["w"], ["Worcestershire", "Essex"]), 5, 2).kind is PlanKind.SINGLE
+
+
+def test_which_two_other_councils_is_a_list_question():
+    from summarizer.answer.plan import PlanKind, plan_question
+
+    q = "Which two other councils' front doors does the Tameside article report on?"
+    assert plan_question(q, _result(["t"], ["Tameside"]), 5, 2).kind is PlanKind.LIST
+
+
+def test_a_year_another_document_of_the_comparison_holds_is_no_gap_for_this_one():
+    from summarizer.answer.gate import gate
+
+    class Yes:
+        last = type("L", (), {"prompt_tokens": 0})()
+        prompts: list[str] = []
+
+        def yes_probability(self, prompt: str) -> float:
+            self.prompts.append(prompt)
+            return 0.9
+
+    later = [Passage(1, "b", "b#0", "t", "High caseloads in Torbay persist.", 0, 20, "2019-07-01", None, ["Torbay"])]
+    earlier = [Passage(1, "a", "a#0", "t", "Caseloads in Torbay are manageable.", 0, 20, "2016-01-10", None, ["Torbay"])]
+    q = "How did Torbay's caseloads change between the 2015 inspection and the 2019 visit?"
+    assert not gate(q, later, [], Yes(), 0.6, {}, 0.0).passed  # alone, 2015 is a gap
+    model = Yes()
+    assert gate(q, later, [], model, 0.6, {}, 0.0, others=earlier).passed
+    assert "or part of it" in model.prompts[-1]  # one side of the comparison is enough for this document

@@ -1,7 +1,7 @@
 """The answer checker's exact checks, with hand-made passages (no model)."""
 from summarizer.answer.answerer import check_sentence, parse_sentence, question_gaps, render
 from summarizer.answer.records import DropCode, Passage
-from summarizer.support import check_support, numbers
+from summarizer.support import check_support, content_terms, numbers
 
 P = [
     Passage(1, "d1", "d1#0", "Darlington rated inadequate", "Inspectors found 94 assessments had not been completed in the timescales agreed, which left children in situations of unassessed risk.", 0, 10, "2015-09-01"),
@@ -88,6 +88,16 @@ def test_question_premise_without_evidence_is_dropped():
     sanction = check_sentence("The government imposed sanctions on the council [2].", P, 0.5,
                               "What sanctions were imposed on the council?")
     assert not sanction.supported and "sanctions" in sanction.note
+
+
+def test_a_premise_word_is_held_by_its_derivation_but_not_by_a_lookalike():
+    from summarizer.answer.check import premise_words
+
+    known = content_terms("The MP asked the government to intervene; an assessor explored what was found.")
+    q = "Which MP called for government intervention, and who was the assessment for?"
+    assert premise_words(q, "He called for government intervention and an assessment.", known) == []
+    # "exploitation" shares five letters with "explored" but is another word: still a premise no article holds
+    assert premise_words("What exploitation was found?", "Exploitation was found.", known) == ["exploitation"]
 
 
 def _report(doc_id="r1"):
