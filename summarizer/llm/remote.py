@@ -165,18 +165,25 @@ class RemoteLLM:
                 break
             request = lambda s, p=prompt + done, n=left: (  # noqa: E731
                 COMPLETIONS, self._body(s, p, n, stop, stream=True))
+            before, finished = len(done), False
             try:
                 with closing(self.pool.stream(request, self._affinity(prompt))) as events:  # closed if we stop early
                     for event in events:
-                        text = _choice(event).get("text") or ""
-                        if text:
+                        choice = _choice(event)
+                        finished = finished or bool(choice.get("finish_reason"))
+                        if text := choice.get("text") or "":
                             stats.first_token_s = stats.first_token_s or time.perf_counter() - t0
                             stats.completion_tokens += 1
                             done += text
                             yield text
-                break
             except StreamInterrupted as e:
                 log.warning("%s; the answer continues on another server", e)
+                continue
+            if finished or len(done) == before:
+                break
+            # ended without a finish reason: the server cut it short (llama-cpp-python's server stops a streamed
+            # reply when another request arrives, unless started with --interrupt_requests False)
+            log.warning("a model server ended an answer early; it continues from the text so far")
         else:
             raise BackendUnavailable("every model server failed during this answer")
         stats.total_s = time.perf_counter() - t0

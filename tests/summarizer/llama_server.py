@@ -20,7 +20,7 @@ def start(model, port: int, log, threads: str = "1", n_ctx: int = 4096) -> subpr
     return subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_threads", threads, "--n_threads_batch", threads, "--n_ctx", str(n_ctx), "--chat_format", "chatml",
-         "--model_alias", "qwen"],
+         "--model_alias", "qwen", "--interrupt_requests", "False"],  # else a new request cuts a streamed reply
         stdout=subprocess.DEVNULL, stderr=log, text=True)  # a file: llama.cpp's load log would fill a pipe
 
 

@@ -114,10 +114,18 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        fake = self.server.fake
+        if fake.mode == "resume_after_2":  # the continuation of an answer cut short after two tokens
+            tokens, fake.mode = tokens[2:], "ok"
         for i, t in enumerate(tokens):
-            if self.server.fake.mode == "drop_mid_stream" and i == 2:
+            if fake.mode == "drop_mid_stream" and i == 2:
                 return self._drop()
-            self.wfile.write(f"data: {json.dumps({'choices': [{'text': t, 'index': 0}]})}\n\n".encode())
+            if fake.mode == "end_early" and i == 2:  # a clean [DONE] with no finish reason: another request came
+                fake.mode = "resume_after_2"
+                break
+            last = i == len(tokens) - 1
+            choice = {"text": t, "index": 0, "finish_reason": "stop" if last else None}
+            self.wfile.write(f"data: {json.dumps({'choices': [choice]})}\n\n".encode())
             self.wfile.flush()
         self.wfile.write(b"data: [DONE]\n\n")
         self.close_connection = True
@@ -349,3 +357,14 @@ def test_an_answer_through_a_server_without_logprobs_is_marked_exact_check_only(
     next(stream)
     stream.close()  # a reader that stops early frees its server
     assert llm.pool.servers[0].in_flight == 0
+
+
+def test_an_answer_a_server_ended_early_continues_from_the_text_so_far(servers):
+    """llama-cpp-python's server ends a streamed reply with [DONE] and no finish reason when another request
+    arrives (--interrupt_requests, on by default): the answer is not left cut off."""
+    (srv,) = servers(1)
+    srv.mode = "end_early"
+    llm = _llm(srv.url)
+    assert "".join(llm.stream(PROMPT)) == "Darlington was rated inadequate."
+    first, second = srv.completions()
+    assert second["prompt"] == PROMPT + "Darlington was"
